@@ -1,0 +1,1 @@
+"""Layerlab: train small neural networks and watch every layer learn."""

@@ -1,0 +1,1 @@
+"""The numerical core: pure JAX and numpy, no web code."""

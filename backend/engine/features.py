@@ -1,0 +1,29 @@
+"""The input-feature registry: what the first layer sees of a point (x1, x2)."""
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+# Ordered registry: name -> function of the coordinates. The order is the input column order.
+FEATURES = {
+    "x1": lambda x1, x2: x1,
+    "x2": lambda x1, x2: x2,
+    "x1_squared": lambda x1, x2: x1 * x1,
+    "x2_squared": lambda x1, x2: x2 * x2,
+    "x1_x2": lambda x1, x2: x1 * x2,
+    "sin_x1": lambda x1, x2: jnp.sin(x1),
+    "sin_x2": lambda x1, x2: jnp.sin(x2),
+}
+NUM_FEATURES = len(FEATURES)
+
+
+def feature_mask(names) -> jnp.ndarray:
+    """A float mask over the registry's columns, 1 for each chosen feature."""
+    return jnp.asarray([1.0 if name in names else 0.0 for name in FEATURES], jnp.float32)
+
+
+def compute_features(points: jnp.ndarray, mask: jnp.ndarray, width: int) -> jnp.ndarray:
+    """Every feature of each (x1, x2) point, unchosen ones zeroed, padded with zeros to `width` columns."""
+    x1, x2 = points[..., 0], points[..., 1]
+    columns = jnp.stack([f(x1, x2) for f in FEATURES.values()], axis=-1) * mask
+    pad = [(0, 0)] * (columns.ndim - 1) + [(0, width - NUM_FEATURES)]
+    return jnp.pad(columns, pad)

@@ -1,0 +1,188 @@
+"""Everything one frame shows, computed together at the current weights.
+
+Output grid, every hidden neuron's thumbnail, losses and accuracies, gradient
+flow per weight layer, and each hidden layer's view of the data: a steady 2-D
+projection and a linear-probe accuracy.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from .data import EXTENT
+from .features import compute_features
+from .network import MAX_LAYERS, MAX_WIDTH, Arch, Params, forward, layer_masks, slope, weight_masks
+from .training import Data, Hyper, TrainState, data_loss, point_loss
+
+DENSITY = 100  # output grid cells per side
+THUMBNAIL = 24  # neuron thumbnail cells per side
+SATURATED = 0.1  # a unit is saturated where its slope is below this fraction of the steepest
+PROBE_RIDGE = 1e-3  # ridge strength of the linear probe, relative to the number of points
+
+
+def grid_points(cells: int) -> jax.Array:
+    """Cell centres of a cells×cells grid over the plane, row 0 at the top (x2 = +EXTENT)."""
+    step = 2 * EXTENT / cells
+    centres = -EXTENT + step * (jnp.arange(cells) + 0.5)
+    x1, x2 = jnp.meshgrid(centres, centres[::-1])
+    return jnp.stack([x1.ravel(), x2.ravel()], axis=1)
+
+
+class Frame(NamedTuple):
+    train_loss: jax.Array
+    test_loss: jax.Array
+    train_accuracy: jax.Array
+    test_accuracy: jax.Array
+    output: jax.Array  # (DENSITY, DENSITY) score in label units: ±1 for the two classes
+    neurons: jax.Array  # (depth, MAX_WIDTH, THUMBNAIL, THUMBNAIL)
+    gradient_norms: jax.Array  # (depth + 1,) input side first
+    update_ratios: jax.Array  # (depth + 1,)
+    saturation: jax.Array  # (depth + 1,)
+    projections: jax.Array  # (depth, MAX_SAMPLES, 2)
+    axes: jax.Array  # (MAX_LAYERS, 2, MAX_WIDTH) projection axes, fed back next frame
+    probe_accuracy: jax.Array  # (depth,)
+    input_probe_accuracy: jax.Array  # ()
+
+
+def score(arch: Arch, output: jax.Array) -> jax.Array:
+    """The output in label units: a sigmoid's probability p becomes 2p − 1; others pass through."""
+    from .network import ACTIVATION_INDEX
+
+    return jnp.where(arch.output == ACTIVATION_INDEX["sigmoid"], 2.0 * output - 1.0, output)
+
+
+def _accuracy(scores, labels, mask):
+    hits = (jnp.where(scores >= 0, 1.0, -1.0) == labels) * mask
+    return jnp.sum(hits) / jnp.maximum(jnp.sum(mask), 1.0)
+
+
+def _norm(x):
+    return jnp.sqrt(jnp.sum(x * x))
+
+
+def _solve_spd(matrices: jax.Array, rhs: jax.Array) -> jax.Array:
+    """Solve a batch of small symmetric positive-definite systems by Gauss-Jordan elimination.
+
+    Unrolled elementwise steps batch across layers and fuse, where a LAPACK call per layer does not.
+    """
+    aug = jnp.concatenate([matrices, rhs[..., None]], axis=-1)
+    for i in range(matrices.shape[-1]):
+        row = aug[:, i, :] / aug[:, i, i : i + 1]
+        aug = (aug - aug[:, :, i : i + 1] * row[:, None, :]).at[:, i, :].set(row)
+    return aug[..., -1]
+
+
+def _probe_accuracy(acts: jax.Array, labels: jax.Array, mask: jax.Array) -> jax.Array:
+    """Per layer, the accuracy of the best ridge-regularised linear read-out of the ±1 labels.
+
+    acts: (layers, n, MAX_WIDTH). A closed-form ridge fit: how linearly separable each representation is.
+    """
+    ones = jnp.ones(acts.shape[:2] + (1,))
+    design = jnp.concatenate([acts, ones], axis=-1) * mask[None, :, None]
+    n = jnp.maximum(jnp.sum(mask), 1.0)
+    gram = jnp.einsum("lni,lnj->lij", design, design) + PROBE_RIDGE * n * jnp.eye(design.shape[-1])
+    weights = _solve_spd(gram, jnp.einsum("lni,n->li", design, labels * mask))
+    guesses = jnp.where(jnp.einsum("lni,li->ln", design, weights) >= 0, 1.0, -1.0)
+    return jnp.sum((guesses == labels) * mask, axis=1) / n
+
+
+POWER_SQUARINGS = 6  # the covariance is raised to the 2^6-th power to isolate its top two axes
+
+
+def _principal_axes(cov: jax.Array, start: jax.Array) -> jax.Array:
+    """Top two eigenvectors of each covariance (layers, w, w) by subspace iteration, largest first.
+
+    `start` (layers, 2, w) is last frame's axes, so the answer moves smoothly from frame to frame.
+    """
+    power = cov
+    for _ in range(POWER_SQUARINGS):
+        power = power @ power
+        power = power / jnp.maximum(jnp.max(jnp.abs(power), axis=(1, 2), keepdims=True), 1e-30)
+    fallback = jnp.eye(2, cov.shape[-1]) + 1e-3
+    start = jnp.where(jnp.sum(start**2, axis=(1, 2), keepdims=True) > 0, start, fallback)
+    basis = jnp.einsum("lij,lkj->lki", power, start) + 1e-6 * start
+    first = basis[:, 0] / jnp.maximum(jnp.linalg.norm(basis[:, 0], axis=-1, keepdims=True), 1e-30)
+    second = basis[:, 1] - jnp.sum(basis[:, 1] * first, axis=-1, keepdims=True) * first
+    second = second / jnp.maximum(jnp.linalg.norm(second, axis=-1, keepdims=True), 1e-30)
+    # Rotate within the plane found so the first axis carries the most variance (2×2 Rayleigh-Ritz).
+    q = jnp.stack([first, second], axis=1)
+    small = jnp.einsum("lai,lij,lbj->lab", q, cov, q)
+    angle = 0.5 * jnp.arctan2(2 * small[:, 0, 1], small[:, 0, 0] - small[:, 1, 1])
+    c, s = jnp.cos(angle)[:, None], jnp.sin(angle)[:, None]
+    return jnp.stack([c * first + s * second, -s * first + c * second], axis=1)
+
+
+def _projections(hidden: jax.Array, mask: jax.Array, widths: jax.Array, prev_axes: jax.Array):
+    """Each layer's points in 2-D: principal components, or the raw units when a layer has ≤ 2.
+
+    Each axis keeps the sign it had last frame (with no history, its largest entry is positive),
+    so the picture does not flip from frame to frame.
+    """
+    n = jnp.maximum(jnp.sum(mask), 1.0)
+    mean = jnp.einsum("lni,n->li", hidden, mask) / n
+    centred = (hidden - mean[:, None, :]) * mask[None, :, None]
+    cov = jnp.einsum("lni,lnj->lij", centred, centred) / n
+    raw = widths[:, None, None] <= 2
+    axes = jnp.where(raw, jnp.eye(2, hidden.shape[-1]), _principal_axes(cov, prev_axes))
+    centre = jnp.where(raw[:, :, 0], 0.0, mean)
+    agreement = jnp.sum(axes * prev_axes, axis=-1)
+    largest = jnp.take_along_axis(axes, jnp.argmax(jnp.abs(axes), axis=-1)[..., None], axis=-1)[..., 0]
+    sign = jnp.where(agreement != 0, jnp.sign(agreement), jnp.where(largest < 0, -1.0, 1.0))
+    axes = axes * sign[..., None]
+    return jnp.einsum("lni,lai->lna", hidden - centre[:, None, :], axes), axes
+
+
+def make_frame(
+    state: TrainState, arch: Arch, hyper: Hyper, data: Data, prev_axes: jax.Array, depth: int
+) -> Frame:
+    """Compute one frame for a network of `depth` (static) hidden layers."""
+    params = state.params
+    n = data.inputs.shape[0]
+    grid = compute_features(jnp.concatenate([grid_points(DENSITY), grid_points(THUMBNAIL)]), arch.feature_mask, MAX_WIDTH)
+    # One pass over the data, the output grid and the thumbnail grid together.
+    out = forward(params, arch, jnp.concatenate([data.inputs, grid]), depth)
+    scores = score(arch, out.output)
+    losses = point_loss(hyper.loss, out.logit[:n], out.output[:n], data.labels)
+    mean = lambda v, m: jnp.sum(v * m) / jnp.maximum(jnp.sum(m), 1.0)
+
+    grads = jax.grad(data_loss)(params, arch, hyper, data.inputs, data.labels, data.train, depth)
+    masks = weight_masks(arch)
+    weight_grads = [grads.w[layer] * masks.w[layer] for layer in range(depth)] + [grads.w_out * masks.w_out]
+    weights = [params.w[layer] for layer in range(depth)] + [params.w_out]
+    updates = [state.last_update.w[layer] for layer in range(depth)] + [state.last_update.w_out]
+    ratios = [_norm(u) / jnp.maximum(_norm(w), 1e-12) for u, w in zip(updates, weights)]
+
+    unit_masks = layer_masks(arch)[1:]
+    saturation = [
+        mean(jnp.sum((slope(arch.activation, z[:n]) < SATURATED) * unit_masks[layer], axis=1), data.train)
+        / jnp.maximum(jnp.sum(unit_masks[layer]), 1.0)
+        for layer, z in enumerate(out.pre)
+    ] + [mean(slope(arch.output, out.logit[:n]) < SATURATED, data.train)]
+
+    hidden = jnp.stack(out.hidden) if depth else jnp.zeros((0, out.logit.shape[0], MAX_WIDTH))
+    probes = _probe_accuracy(jnp.concatenate([data.inputs[None], hidden[:, :n]]), data.labels, data.train)
+    widths = unit_masks.sum(axis=1)[:depth]
+    projections, axes = _projections(hidden[:, :n], data.train + data.test, widths, prev_axes[:depth])
+    thumbs = hidden[:, n + DENSITY * DENSITY :]
+
+    return Frame(
+        train_loss=mean(losses, data.train),
+        test_loss=mean(losses, data.test),
+        train_accuracy=_accuracy(scores[:n], data.labels, data.train),
+        test_accuracy=_accuracy(scores[:n], data.labels, data.test),
+        output=scores[n : n + DENSITY * DENSITY].reshape(DENSITY, DENSITY),
+        neurons=thumbs.transpose(0, 2, 1).reshape(depth, MAX_WIDTH, THUMBNAIL, THUMBNAIL),
+        gradient_norms=jnp.stack([_norm(g) for g in weight_grads]),
+        update_ratios=jnp.stack(ratios),
+        saturation=jnp.stack(saturation),
+        projections=projections,
+        axes=jnp.concatenate([axes, prev_axes[depth:]]),
+        probe_accuracy=probes[1:],
+        input_probe_accuracy=probes[0],
+    )
+
+
+def empty_axes() -> jax.Array:
+    return jnp.zeros((MAX_LAYERS, 2, MAX_WIDTH), jnp.float32)

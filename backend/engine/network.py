@@ -1,0 +1,175 @@
+"""The padded network: every architecture the bounds allow in one fixed-shape pytree.
+
+Weights are stacked to MAX_LAYERS hidden layers of MAX_WIDTH units; masks mark
+the real units. The activation is chosen by a traced index into ACTIVATIONS, so
+changing it never recompiles. Depth is the one static choice: a network only
+computes the layers it has (see training.compiled).
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from .features import NUM_FEATURES
+
+MAX_LAYERS = 10  # hidden layers at most
+MAX_WIDTH = 16  # units per hidden layer at most; also the padded input width
+
+# Ordered registry: name -> (function, its steepest slope). The order is the traced index.
+ACTIVATIONS = {
+    "linear": (lambda z: z, 1.0),
+    "sigmoid": (jax.nn.sigmoid, 0.25),
+    "tanh": (jnp.tanh, 1.0),
+    "relu": (jax.nn.relu, 1.0),
+    "leaky_relu": (lambda z: jax.nn.leaky_relu(z, 0.01), 1.0),
+    "elu": (jax.nn.elu, 1.0),
+    "sin": (jnp.sin, 1.0),
+}
+ACTIVATION_INDEX = {name: i for i, name in enumerate(ACTIVATIONS)}
+_FUNCTIONS = [f for f, _ in ACTIVATIONS.values()]
+_PEAK_SLOPES = jnp.asarray([slope for _, slope in ACTIVATIONS.values()], jnp.float32)
+
+
+class Params(NamedTuple):
+    """Every weight and bias, padded: w[l][i, j] joins unit i below to unit j of hidden layer l."""
+
+    w: jax.Array  # (MAX_LAYERS, MAX_WIDTH, MAX_WIDTH)
+    b: jax.Array  # (MAX_LAYERS, MAX_WIDTH)
+    w_out: jax.Array  # (MAX_WIDTH,)
+    b_out: jax.Array  # ()
+
+
+class Arch(NamedTuple):
+    """The traced description of one architecture."""
+
+    feature_mask: jax.Array  # (NUM_FEATURES,) float, 1 for chosen features
+    unit_mask: jax.Array  # (MAX_LAYERS, MAX_WIDTH) float, 1 for real units
+    depth: jax.Array  # () int32, number of hidden layers
+    activation: jax.Array  # () int32 index into ACTIVATIONS
+    output: jax.Array  # () int32 index into ACTIVATIONS for the output unit
+
+
+def make_arch(features, hidden_layers, activation: str, output: str) -> Arch:
+    from .features import feature_mask
+
+    units = jnp.zeros((MAX_LAYERS, MAX_WIDTH), jnp.float32)
+    for layer, width in enumerate(hidden_layers):
+        units = units.at[layer, :width].set(1.0)
+    return Arch(
+        feature_mask=feature_mask(features),
+        unit_mask=units,
+        depth=jnp.asarray(len(hidden_layers), jnp.int32),
+        activation=jnp.asarray(ACTIVATION_INDEX[activation], jnp.int32),
+        output=jnp.asarray(ACTIVATION_INDEX[output], jnp.int32),
+    )
+
+
+def activate(index: jax.Array, z: jax.Array) -> jax.Array:
+    """Apply the activation the traced index names; only the chosen branch runs."""
+    return jax.lax.switch(index, _FUNCTIONS, z)
+
+
+def slope(index: jax.Array, z: jax.Array) -> jax.Array:
+    """The activation's derivative at z, relative to its steepest slope (1 = fully live, 0 = flat)."""
+    _, derivative = jax.jvp(lambda v: activate(index, v), (z,), (jnp.ones_like(z),))
+    return derivative / _PEAK_SLOPES[index]
+
+
+def input_mask(arch: Arch) -> jax.Array:
+    """The padded input layer's mask: chosen features, then zeros to MAX_WIDTH."""
+    return jnp.pad(arch.feature_mask, (0, MAX_WIDTH - NUM_FEATURES))
+
+
+def layer_masks(arch: Arch) -> jax.Array:
+    """Masks of every layer from the input up: (MAX_LAYERS + 1, MAX_WIDTH)."""
+    return jnp.concatenate([input_mask(arch)[None], arch.unit_mask])
+
+
+def last_mask(arch: Arch) -> jax.Array:
+    """The mask of the layer the output unit reads: the last hidden layer, or the inputs."""
+    return layer_masks(arch)[arch.depth]
+
+
+def weight_masks(arch: Arch) -> Params:
+    """1 where a weight or bias joins two real units, 0 in the padding."""
+    masks = layer_masks(arch)
+    return Params(
+        w=masks[:-1, :, None] * masks[1:, None, :],
+        b=arch.unit_mask,
+        w_out=last_mask(arch),
+        b_out=jnp.ones((), jnp.float32),
+    )
+
+
+class Forward(NamedTuple):
+    """One pass: the output unit before and after its activation, and every hidden layer."""
+
+    logit: jax.Array  # (n,)
+    output: jax.Array  # (n,)
+    hidden: tuple[jax.Array, ...]  # depth arrays of (n, MAX_WIDTH) activations
+    pre: tuple[jax.Array, ...]  # depth arrays of (n, MAX_WIDTH) pre-activations
+
+
+def forward(params: Params, arch: Arch, inputs: jax.Array, depth: int) -> Forward:
+    """Run `depth` hidden layers (static) over padded inputs (n, MAX_WIDTH)."""
+    h = inputs
+    hidden, pre = [], []
+    for layer in range(depth):
+        z = h @ params.w[layer] + params.b[layer]
+        h = activate(arch.activation, z) * arch.unit_mask[layer]
+        pre.append(z)
+        hidden.append(h)
+    logit = h @ params.w_out + params.b_out
+    return Forward(logit, activate(arch.output, logit), tuple(hidden), tuple(pre))
+
+
+def _playground(key, fan_in, fan_out, shape):
+    """The TensorFlow Playground's start: uniform in ±0.5, biases 0.1."""
+    return jax.random.uniform(key, shape, minval=-0.5, maxval=0.5), 0.1
+
+
+def _xavier(key, fan_in, fan_out, shape):
+    """Glorot and Bengio (2010): uniform with variance 2 / (fan_in + fan_out)."""
+    limit = jnp.sqrt(6.0 / jnp.maximum(fan_in + fan_out, 1.0))
+    return jax.random.uniform(key, shape, minval=-1.0, maxval=1.0) * limit, 0.0
+
+
+def _he(key, fan_in, fan_out, shape):
+    """He et al. (2015): normal with variance 2 / fan_in, for rectifiers."""
+    return jax.random.normal(key, shape) * jnp.sqrt(2.0 / jnp.maximum(fan_in, 1.0)), 0.0
+
+
+def _lecun(key, fan_in, fan_out, shape):
+    """LeCun et al. (1998): normal with variance 1 / fan_in."""
+    return jax.random.normal(key, shape) * jnp.sqrt(1.0 / jnp.maximum(fan_in, 1.0)), 0.0
+
+
+# Ordered registry: name -> sampler(key, fan_in, fan_out, shape) -> (weights, bias value).
+INITS = {"playground": _playground, "xavier": _xavier, "he": _he, "lecun": _lecun}
+INIT_INDEX = {name: i for i, name in enumerate(INITS)}
+
+
+def init_params(key: jax.Array, arch: Arch, init: jax.Array, scale: jax.Array) -> Params:
+    """Fresh weights for `arch` by the traced init index, weights times `scale`; padding is zero."""
+    masks = weight_masks(arch)
+    fans = layer_masks(arch).sum(axis=1)
+    fan_out_of_output = jnp.ones((), jnp.float32)
+    fan_in = jnp.concatenate([fans[:-1], fans[arch.depth][None]])
+    fan_out = jnp.concatenate([fans[1:], fan_out_of_output[None]])
+    keys = jax.random.split(key, MAX_LAYERS + 1)
+
+    def sample(index, k, fi, fo, shape):
+        branches = [lambda k=k, f=f: f(k, fi, fo, shape) for f in INITS.values()]
+        weights, bias = zip(*[b() for b in branches])
+        return jnp.stack(weights)[index], jnp.asarray(bias, jnp.float32)[index]
+
+    w, b = [], []
+    for layer in range(MAX_LAYERS):
+        weights, bias = sample(init, keys[layer], fan_in[layer], fan_out[layer], (MAX_WIDTH, MAX_WIDTH))
+        w.append(weights)
+        b.append(jnp.full((MAX_WIDTH,), bias))
+    w_out, b_out = sample(init, keys[-1], fan_in[-1], fan_out[-1], (MAX_WIDTH,))
+    params = Params(jnp.stack(w) * scale, jnp.stack(b), w_out * scale, b_out)
+    return jax.tree.map(lambda p, m: (p * m).astype(jnp.float32), params, masks)

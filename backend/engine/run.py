@@ -1,0 +1,197 @@
+"""One training run: a config, its data and network, and the frames they produce.
+
+The engine's facade: host-side state around the compiled programs. It knows
+nothing of HTTP; the API wraps it in sessions.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import program
+from .config import RESTARTING, Config
+from .data import make_dataset
+from .frame import DENSITY, THUMBNAIL, empty_axes
+from .network import ACTIVATION_INDEX, INIT_INDEX, make_arch
+from .training import LOSSES, OPTIMIZER_INDEX, REGULARIZATIONS, Hyper, TrainState
+
+HISTORY_LIMIT = 2000  # loss history entries kept; older ones are thinned
+
+
+@dataclass
+class Snapshot:
+    """One frame on the host: numpy arrays sliced to the real network, plus its scalars."""
+
+    epoch: int
+    status: str
+    train_loss: float
+    test_loss: float
+    train_accuracy: float | None
+    test_accuracy: float | None
+    output: np.ndarray  # (DENSITY, DENSITY) float32
+    neurons: list[np.ndarray]  # per hidden layer: (width, THUMBNAIL, THUMBNAIL)
+    weights: list[np.ndarray]  # per weight layer, input side first: (fan_in, fan_out)
+    biases: list[np.ndarray]  # per weight layer: (fan_out,)
+    gradient_norms: np.ndarray
+    update_ratios: np.ndarray
+    saturation: np.ndarray
+    projections: list[np.ndarray]  # per hidden layer: (n_points, 2), train points then test points
+    probe_accuracy: list[float | None]
+    input_probe_accuracy: float | None
+    train_points: np.ndarray  # (n_train, 3) x1, x2, label
+    test_points: np.ndarray  # (n_test, 3)
+
+
+def hyper_of(config: Config) -> Hyper:
+    return Hyper(
+        learning_rate=jnp.asarray(config.learning_rate, jnp.float32),
+        batch_size=jnp.asarray(config.batch_size, jnp.int32),
+        optimizer=jnp.asarray(OPTIMIZER_INDEX[config.optimizer], jnp.int32),
+        loss=jnp.asarray(LOSSES.index(config.effective_loss), jnp.int32),
+        regularization=jnp.asarray(REGULARIZATIONS.index(config.regularization), jnp.int32),
+        regularization_rate=jnp.asarray(config.regularization_rate, jnp.float32),
+    )
+
+
+@dataclass
+class Run:
+    """A run's whole host-side state. Not thread-safe: one caller at a time."""
+
+    config: Config
+    epoch: int = 0
+    status: str = "paused"
+    history: list[tuple[int, float | None, float | None]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._build()
+
+    def _build(self) -> None:
+        c = self.config
+        self.dataset = make_dataset(
+            c.dataset, seed=c.seed, num_samples=c.num_samples, noise=c.noise,
+            train_fraction=c.train_fraction, custom_points=c.custom_points,
+        )
+        self.arch = make_arch(c.features, c.hidden_layers, c.activation, c.output_activation)
+        self.data = program.to_device(self.dataset, self.arch)
+        self.hyper = hyper_of(c)
+        key = jax.random.PRNGKey(c.seed)
+        self.state: TrainState = program.new_state(
+            key, self.arch, jnp.asarray(INIT_INDEX[c.init], jnp.int32), jnp.asarray(c.init_scale, jnp.float32)
+        )
+        self.axes = empty_axes()
+        self.epoch = 0
+        self.status = "paused" if self.status == "diverged" else self.status
+        self.history = []
+        self.snapshot: Snapshot | None = None
+
+    @property
+    def depth(self) -> int:
+        return len(self.config.hidden_layers)
+
+    def reconfigure(self, config: Config) -> bool:
+        """Switch to a new config; True when it started a new network (see config.RESTARTING)."""
+        old, self.config = self.config, config
+        changed = {name for name in Config.model_fields if getattr(old, name) != getattr(config, name)}
+        if changed & RESTARTING:
+            self.status = "paused" if self.status == "diverged" else self.status
+            self._build()
+            return True
+        if config.loss != old.loss:
+            self.arch = make_arch(config.features, config.hidden_layers, config.activation, config.output_activation)
+        if config.optimizer != old.optimizer:
+            self.state = program.reset_optimizer(self.state)
+        self.hyper = hyper_of(config)
+        return False
+
+    def reset(self, seed: int | None = None) -> None:
+        """A new network (and data, when the seed changes) at epoch 0; clears divergence."""
+        if seed is not None:
+            self.config = self.config.model_copy(update={"seed": seed})
+        self.status = "paused"
+        self._build()
+
+    def advance(self, epochs: int) -> Snapshot:
+        """Train `epochs` epochs (0 only looks) and return the frame at the new weights."""
+        if self.status == "diverged":
+            epochs = 0
+        state, frame = program.advance(
+            self.state, self.arch, self.hyper, self.data, self.axes, jnp.asarray(epochs, jnp.int32), depth=self.depth
+        )
+        frame = jax.device_get(frame)
+        self.state, self.axes, self.epoch = state, jnp.asarray(frame.axes), self.epoch + epochs
+        if not (np.isfinite(frame.train_loss) and np.isfinite(frame.test_loss)):
+            self.status = "diverged"
+        self.snapshot = self._snapshot(frame)
+        if epochs or not self.history:
+            self._record(self.snapshot)
+        return self.snapshot
+
+    def predict(self, points: np.ndarray) -> np.ndarray:
+        """Network outputs at (n, 2) points, in label units (a sigmoid's p becomes 2p − 1)."""
+        from .frame import score
+
+        out = program.predict(self.state, self.arch, jnp.asarray(points, jnp.float32), depth=self.depth)
+        return np.asarray(score(self.arch, out))
+
+    def _record(self, snap: Snapshot) -> None:
+        self.history.append((self.epoch, _finite(snap.train_loss), _finite(snap.test_loss)))
+        if len(self.history) > HISTORY_LIMIT:
+            self.history = self.history[::2]
+
+    def layer_sizes(self) -> list[int]:
+        return [len(self.config.features), *self.config.hidden_layers, 1]
+
+    def weights(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Real weights and biases per weight layer, input side first; features in registry order."""
+        from .features import FEATURES
+
+        params = jax.device_get(self.state.params)
+        chosen = [i for i, name in enumerate(FEATURES) if name in self.config.features]
+        rows, weights, biases = chosen, [], []
+        for layer, width in enumerate(self.config.hidden_layers):
+            weights.append(params.w[layer][np.ix_(rows, range(width))])
+            biases.append(params.b[layer][:width])
+            rows = list(range(width))
+        weights.append(params.w_out[rows][:, None])
+        biases.append(np.asarray([params.b_out]))
+        return weights, biases
+
+    def _snapshot(self, frame) -> Snapshot:
+        d = self.dataset
+        classify = not self.config.regression
+        widths = self.config.hidden_layers
+        weights, biases = self.weights()
+        points = np.concatenate([d.x, d.y[:, None]], axis=1)
+        real = d.train | d.test
+        accuracy = lambda v: _finite(float(v)) if classify else None
+        return Snapshot(
+            epoch=self.epoch,
+            status=self.status,
+            train_loss=float(frame.train_loss),
+            test_loss=float(frame.test_loss),
+            train_accuracy=accuracy(frame.train_accuracy),
+            test_accuracy=accuracy(frame.test_accuracy),
+            output=np.asarray(frame.output),
+            neurons=[np.asarray(frame.neurons[layer, :w]) for layer, w in enumerate(widths)],
+            weights=weights,
+            biases=biases,
+            gradient_norms=np.asarray(frame.gradient_norms),
+            update_ratios=np.asarray(frame.update_ratios),
+            saturation=np.asarray(frame.saturation),
+            projections=[np.asarray(frame.projections[layer][real]) for layer in range(len(widths))],
+            probe_accuracy=[accuracy(v) for v in frame.probe_accuracy],
+            input_probe_accuracy=accuracy(frame.input_probe_accuracy),
+            train_points=points[d.train],
+            test_points=points[d.test],
+        )
+
+
+def _finite(value: float) -> float | None:
+    value = float(value)
+    return value if np.isfinite(value) else None
+
+
+__all__ = ["Run", "Snapshot", "DENSITY", "THUMBNAIL", "ACTIVATION_INDEX"]
