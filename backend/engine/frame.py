@@ -17,7 +17,7 @@ from .network import MAX_LAYERS, MAX_WIDTH, Arch, Params, forward, layer_masks, 
 from .training import Data, Hyper, TrainState, data_loss, point_loss
 
 DENSITY = 100  # output grid cells per side
-THUMBNAIL = 24  # neuron thumbnail cells per side
+THUMBNAIL = 16  # neuron thumbnail cells per side (160 neurons must fit a 64 KB frame)
 SATURATED = 0.1  # a unit is saturated where its slope is below this fraction of the steepest
 PROBE_RIDGE = 1e-3  # ridge strength of the linear probe, relative to the number of points
 

@@ -1,0 +1,33 @@
+"""`python -m backend [--host H] [--port P]` serves the playground and its API."""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+
+import uvicorn
+
+from .settings import get_settings
+
+
+def main() -> None:
+    settings = get_settings()
+    parser = argparse.ArgumentParser(prog="python -m backend", description="Serve the Layerlab playground.")
+    parser.add_argument("--host", default=settings.host, help=f"address to bind (default {settings.host})")
+    parser.add_argument("--port", type=int, default=settings.port, help=f"port (default {settings.port})")
+    args = parser.parse_args()
+    settings = dataclasses.replace(settings, host=args.host, port=args.port)
+
+    from .api.app import create_app
+
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        ws_max_size=settings.max_message_bytes,
+        timeout_graceful_shutdown=int(settings.shutdown_seconds),
+        log_level="info",
+    )
+
+
+if __name__ == "__main__":
+    main()

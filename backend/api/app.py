@@ -1,0 +1,108 @@
+"""create_app(): routers, the stream endpoint, warm-up, idle expiry and the static page."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import jax
+from fastapi import FastAPI, Request, WebSocket
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from ..engine.config import Config
+from ..engine.network import MAX_LAYERS
+from ..engine.run import Run
+from ..settings import Settings, get_settings
+from . import routes, stream
+from .sessions import Registry
+
+FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
+EXPIRY_INTERVAL = 30.0  # seconds between idle-session sweeps
+log = logging.getLogger("layerlab")
+
+
+def warmup_depths(settings: Settings) -> list[int]:
+    """Which network depths to compile at start-up: the default first."""
+    default = len(Config().hidden_layers)
+    if settings.warmup == "none":
+        return []
+    if settings.warmup == "default":
+        return [default]
+    return [default] + [d for d in range(MAX_LAYERS + 1) if d != default]
+
+
+def _compile(depth: int) -> None:
+    run = Run(Config(hidden_layers=[2] * depth))
+    run.advance(1)
+    run.predict([[0.0, 0.0]])
+
+
+async def _warm_up(app: FastAPI, settings: Settings) -> None:
+    loop = asyncio.get_running_loop()
+    for depth in warmup_depths(settings):
+        await loop.run_in_executor(app.state.pool, _compile, depth)
+    app.state.ready.set()
+    log.info("layerlab: compiled programs ready")
+
+
+async def _expire(app: FastAPI) -> None:
+    while True:
+        await asyncio.sleep(EXPIRY_INTERVAL)
+        app.state.registry.expire()
+
+
+def _enable_compilation_cache(settings: Settings) -> None:
+    if settings.compilation_cache:
+        jax.config.update("jax_compilation_cache_dir", settings.compilation_cache)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    _enable_compilation_cache(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.pool = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="layerlab-jax")
+        app.state.registry = Registry(app.state.pool, settings.max_sessions, settings.idle_seconds)
+        app.state.ready = asyncio.Event()
+        app.state.device = jax.devices()[0].platform
+        app.state.open_streams = [0]
+        tasks = [asyncio.create_task(_warm_up(app, settings)), asyncio.create_task(_expire(app))]
+        yield
+        for session_id in list(app.state.registry.sessions):
+            app.state.registry.remove(session_id)
+        for task in tasks:
+            task.cancel()
+        app.state.pool.shutdown(wait=False, cancel_futures=True)
+
+    app = FastAPI(
+        title="Layerlab",
+        description="Train small neural networks and watch every layer learn.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.include_router(routes.health)
+    app.include_router(routes.sessions)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        """422 naming each bad field, never echoing the (possibly huge) input back."""
+        details = [
+            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", ""))[:200], "type": e.get("type", "")}
+            for e in error.errors()[:10]
+        ]
+        return JSONResponse({"detail": details}, status_code=422)
+
+    @app.websocket("/api/sessions/{session_id}/stream")
+    async def session_stream(ws: WebSocket, session_id: str) -> None:
+        await stream.serve(ws, ws.app.state.registry.get(session_id), settings, ws.app.state.open_streams)
+
+    if FRONTEND.is_dir():
+        app.mount("/", StaticFiles(directory=FRONTEND, html=True), name="frontend")
+    return app

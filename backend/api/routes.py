@@ -1,0 +1,214 @@
+"""REST: sessions and everything one can ask of them, plus options and health."""
+from __future__ import annotations
+
+import numpy as np
+from fastapi import APIRouter, Body, HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from ..engine.config import Config
+from ..engine.data import DATASETS, EXTENT, MAX_SAMPLES, is_regression
+from ..engine.features import FEATURES
+from ..engine.frame import DENSITY, THUMBNAIL
+from ..engine.network import ACTIVATIONS, INITS, MAX_LAYERS, MAX_WIDTH
+from ..engine.run import Run, Snapshot as EngineSnapshot, export_run, import_run
+from ..engine.training import LOSSES, MAX_BATCH, OPTIMIZERS, REGULARIZATIONS
+from . import schemas
+from .sessions import LiveSession, SessionLimit
+
+health = APIRouter(prefix="/api", tags=["service"])
+sessions = APIRouter(prefix="/api/sessions", tags=["sessions"])
+
+
+def _registry(request: Request):
+    return request.app.state.registry
+
+
+def _session(request: Request, session_id: str) -> LiveSession:
+    session = _registry(request).get(session_id)
+    if session is None:
+        raise HTTPException(404, "no such session")
+    return session
+
+
+def clean(values) -> list:
+    """Nested lists of floats with NaN and infinity as null (JSON has neither)."""
+    array = np.asarray(values, dtype=np.float64)
+    return np.where(np.isfinite(array), array, None).tolist()
+
+
+def _state(run: Run) -> schemas.SessionState:
+    snap = run.snapshot
+    if snap is None:
+        return schemas.SessionState(epoch=run.epoch, status=run.status, train_loss=None, test_loss=None,
+                                    train_accuracy=None, test_accuracy=None)
+    finite = lambda v: v if v is not None and np.isfinite(v) else None
+    return schemas.SessionState(
+        epoch=run.epoch, status=run.status, train_loss=finite(snap.train_loss), test_loss=finite(snap.test_loss),
+        train_accuracy=snap.train_accuracy, test_accuracy=snap.test_accuracy,
+    )
+
+
+def _session_reply(session: LiveSession) -> schemas.Session:
+    return schemas.Session(id=session.id, config=session.run.config, state=_state(session.run))
+
+
+def _validation_error(error: ValidationError, prefix: tuple = ("body",)) -> RequestValidationError:
+    return RequestValidationError([{**e, "loc": prefix + tuple(e["loc"]), "input": None} for e in error.errors()])
+
+
+@health.get("/health", response_model=schemas.Health)
+def get_health(request: Request) -> schemas.Health:
+    """Whether the server is up, whether its programs are compiled, and which device trains."""
+    return schemas.Health(status="ok", ready=request.app.state.ready.is_set(), device=request.app.state.device)
+
+
+@health.get("/options", response_model=schemas.Options)
+def get_options() -> schemas.Options:
+    """Every choice and bound, so clients never hard-code them."""
+    fields = Config.model_fields
+    bound = lambda name, kind: next(getattr(m, kind) for m in fields[name].metadata if hasattr(m, kind))
+    return schemas.Options(
+        datasets=list(DATASETS),
+        regression_datasets=[d for d in DATASETS if is_regression(d)],
+        features=list(FEATURES),
+        activations=list(ACTIVATIONS),
+        inits=list(INITS),
+        optimizers=list(OPTIMIZERS),
+        losses=list(LOSSES),
+        regularizations=list(REGULARIZATIONS),
+        defaults=Config(),
+        limits={
+            "max_layers": MAX_LAYERS, "max_width": MAX_WIDTH, "max_batch": MAX_BATCH,
+            "min_samples": bound("num_samples", "ge"), "max_samples": MAX_SAMPLES,
+            "min_learning_rate": bound("learning_rate", "ge"), "max_learning_rate": bound("learning_rate", "le"),
+            "max_noise": bound("noise", "le"), "min_train_fraction": bound("train_fraction", "ge"),
+            "max_train_fraction": bound("train_fraction", "le"), "max_init_scale": bound("init_scale", "le"),
+            "max_regularization_rate": bound("regularization_rate", "le"),
+            "max_epochs": schemas.MAX_EPOCHS, "max_epochs_per_frame": schemas.MAX_EPOCHS_PER_FRAME,
+            "max_predict": schemas.MAX_PREDICT,
+        },
+        grid={"extent": EXTENT, "density": DENSITY, "thumbnail": THUMBNAIL},
+    )
+
+
+async def _create(request: Request, make_run) -> LiveSession:
+    try:
+        session = await _registry(request).create(make_run)
+    except SessionLimit:
+        raise HTTPException(503, "too many live sessions; try again later") from None
+    await session.work(lambda run: run.advance(0))
+    return session
+
+
+@sessions.post("", status_code=201, response_model=schemas.Session)
+async def create_session(request: Request, config: Config = Body(default_factory=Config)) -> schemas.Session:
+    """Start a session; every config field is optional."""
+    return _session_reply(await _create(request, lambda: Run(config)))
+
+
+@sessions.get("/{session_id}", response_model=schemas.Session)
+def get_session(request: Request, session_id: str) -> schemas.Session:
+    """A session's config and current state."""
+    return _session_reply(_session(request, session_id))
+
+
+@sessions.patch("/{session_id}", response_model=schemas.SessionUpdate)
+async def update_session(request: Request, session_id: str, changes: dict = Body()) -> schemas.SessionUpdate:
+    """Change part of the config. Data, features, shape, activation, init or seed start a new network."""
+    session = _session(request, session_id)
+    try:
+        config = Config.model_validate({**session.run.config.model_dump(), **changes})
+    except ValidationError as error:
+        raise _validation_error(error) from None
+    restarted = await session.reconfigure(config)
+    await session.work(lambda run: run.advance(0))
+    return schemas.SessionUpdate(**_session_reply(session).model_dump(), restarted=restarted)
+
+
+@sessions.post("/{session_id}/train", response_model=schemas.Session)
+async def train_session(
+    request: Request, session_id: str, body: schemas.TrainRequest = Body(default_factory=schemas.TrainRequest)
+) -> schemas.Session:
+    """Train some epochs and return the state afterwards."""
+    session = _session(request, session_id)
+    await session.work(lambda run: run.advance(body.epochs))
+    return _session_reply(session)
+
+
+@sessions.post("/{session_id}/reset", response_model=schemas.Session)
+async def reset_session(
+    request: Request, session_id: str, body: schemas.ResetRequest = Body(default_factory=schemas.ResetRequest)
+) -> schemas.Session:
+    """A new network at epoch 0 (optionally with a new seed); recovers a diverged run."""
+    session = _session(request, session_id)
+    await session.reset(body.seed)
+    await session.work(lambda run: run.advance(0))
+    return _session_reply(session)
+
+
+@sessions.delete("/{session_id}", status_code=204)
+def delete_session(request: Request, session_id: str) -> Response:
+    """End a session."""
+    if _registry(request).remove(session_id) is None:
+        raise HTTPException(404, "no such session")
+    return Response(status_code=204)
+
+
+def snapshot_reply(run: Run, snap: EngineSnapshot) -> schemas.Snapshot:
+    extent = [-EXTENT, EXTENT, -EXTENT, EXTENT]
+    grid = lambda values: schemas.Grid(extent=extent, resolution=len(values), values=clean(values))
+    return schemas.Snapshot(
+        epoch=snap.epoch, status=snap.status,
+        train_loss=_state(run).train_loss, test_loss=_state(run).test_loss,
+        train_accuracy=snap.train_accuracy, test_accuracy=snap.test_accuracy,
+        layer_sizes=run.layer_sizes(),
+        output=grid(snap.output),
+        neurons=[[grid(n) for n in layer] for layer in snap.neurons],
+        weights=[clean(w) for w in snap.weights],
+        biases=[clean(b) for b in snap.biases],
+        gradient_norms=clean(snap.gradient_norms),
+        update_ratios=clean(snap.update_ratios),
+        saturation=clean(snap.saturation),
+        layers=[schemas.LayerView(projection=clean(p), probe_accuracy=a)
+                for p, a in zip(snap.projections, snap.probe_accuracy)],
+        input_probe_accuracy=snap.input_probe_accuracy,
+        train_points=snap.train_points.tolist(),
+        test_points=snap.test_points.tolist(),
+    )
+
+
+@sessions.get("/{session_id}/snapshot", response_model=schemas.Snapshot)
+async def get_snapshot(request: Request, session_id: str) -> schemas.Snapshot:
+    """One full frame: output grid, neuron thumbnails, weights, gradient flow and layer views."""
+    session = _session(request, session_id)
+    return await session.work(lambda run: snapshot_reply(run, run.advance(0)))
+
+
+@sessions.post("/{session_id}/predict", response_model=schemas.Prediction)
+async def predict(request: Request, session_id: str, body: schemas.PredictRequest) -> schemas.Prediction:
+    """The network's output at the given points, in label units."""
+    session = _session(request, session_id)
+    if not body.points:
+        return schemas.Prediction(outputs=[])
+    outputs = await session.work(lambda run: run.predict(np.asarray(body.points, np.float32)))
+    return schemas.Prediction(outputs=clean(outputs))
+
+
+@sessions.get("/{session_id}/export", response_model=schemas.Export)
+async def export_session(request: Request, session_id: str) -> dict:
+    """Config, weights, optimiser state and history: everything needed to continue exactly."""
+    session = _session(request, session_id)
+    return await session.work(export_run)
+
+
+@sessions.post("/import", status_code=201, response_model=schemas.Session)
+async def import_session(request: Request, document: schemas.Export) -> schemas.Session:
+    """A new session continuing exactly where an export left off."""
+    try:
+        session = await _create(request, lambda: import_run(document.model_dump()))
+    except ValueError as error:
+        raise RequestValidationError(
+            [{"type": "value_error", "loc": ("body", "state"), "msg": str(error)[:200], "input": None}]
+        ) from None
+    return _session_reply(session)

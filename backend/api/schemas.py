@@ -1,0 +1,122 @@
+"""Pydantic models of every request and reply; the OpenAPI schema they make is the contract."""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..engine.config import MAX_SEED, Config, Finite
+
+MAX_EPOCHS = 10000  # epochs one train request may ask for
+MAX_PREDICT = 10000  # points one predict request may ask about
+MAX_EPOCHS_PER_FRAME = 100  # the stream's speed control at most
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SessionState(BaseModel):
+    epoch: int
+    status: Literal["paused", "running", "diverged"]
+    train_loss: float | None
+    test_loss: float | None
+    train_accuracy: float | None = Field(description="null for regression")
+    test_accuracy: float | None = Field(description="null for regression")
+
+
+class Session(BaseModel):
+    id: str
+    config: Config
+    state: SessionState
+
+
+class SessionUpdate(Session):
+    restarted: bool = Field(description="true when the change started a new network at epoch 0")
+
+
+class TrainRequest(Strict):
+    epochs: int = Field(1, ge=1, le=MAX_EPOCHS)
+
+
+class ResetRequest(Strict):
+    seed: int | None = Field(None, ge=0, le=MAX_SEED)
+
+
+class PredictRequest(Strict):
+    points: list[Annotated[list[Finite], Field(min_length=2, max_length=2)]] = Field(max_length=MAX_PREDICT)
+
+
+class Prediction(BaseModel):
+    outputs: list[float | None]
+
+
+class Grid(BaseModel):
+    extent: list[float] = Field(description="[x1_min, x1_max, x2_min, x2_max]")
+    resolution: int
+    values: list[list[float | None]] = Field(description="rows from the top (x2 = max) down")
+
+
+class LayerView(BaseModel):
+    projection: list[list[float | None]] = Field(description="per point (train then test): 2-D coordinates")
+    probe_accuracy: float | None
+
+
+class Snapshot(BaseModel):
+    epoch: int
+    status: str
+    train_loss: float | None
+    test_loss: float | None
+    train_accuracy: float | None
+    test_accuracy: float | None
+    layer_sizes: list[int] = Field(description="features, hidden layers, output")
+    output: Grid
+    neurons: list[list[Grid]] = Field(description="per hidden layer, per neuron")
+    weights: list[list[list[float | None]]] = Field(description="per weight layer: [fan_in][fan_out]")
+    biases: list[list[float | None]]
+    gradient_norms: list[float | None]
+    update_ratios: list[float | None]
+    saturation: list[float | None]
+    layers: list[LayerView]
+    input_probe_accuracy: float | None
+    train_points: list[list[float]]
+    test_points: list[list[float]]
+
+
+class Leaf(Strict):
+    shape: list[int] = Field(max_length=4)
+    dtype: Literal["float32", "int32", "uint32"]
+    data: list[Finite | None] = Field(max_length=4096)
+
+
+class Export(Strict):
+    format: Literal["layerlab-export"] = "layerlab-export"
+    version: Literal[1] = 1
+    config: Config
+    epoch: int = Field(ge=0)
+    status: Literal["paused", "running", "diverged"]
+    history: list[list[float | None]] = Field(max_length=4096, description="[epoch, train_loss, test_loss]")
+    state: list[Leaf] = Field(max_length=256, description="the training state's leaves in pytree order")
+    axes: Leaf
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    ready: bool
+    device: str
+
+
+class Options(BaseModel):
+    datasets: list[str]
+    regression_datasets: list[str]
+    features: list[str]
+    activations: list[str]
+    inits: list[str]
+    optimizers: list[str]
+    losses: list[str]
+    regularizations: list[str]
+    defaults: Config
+    limits: dict[str, float]
+    grid: dict[str, float]
+
+

@@ -1,0 +1,248 @@
+"""The WebSocket loop: client commands in, binary frames out, latest frame wins.
+
+Each viewer has one slot for the newest frame and one sender task; a slow
+viewer only ever skips frames, so it can neither queue memory nor hold back
+training or other viewers. A playing session has one driver task that trains
+epochs_per_frame epochs per frame, at most max_fps frames a second.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated, Literal, Union
+
+from fastapi import WebSocket, WebSocketDisconnect
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from ..engine.config import MAX_SEED, Config
+from ..engine.network import MAX_LAYERS
+from ..settings import Settings
+from .encoding import encode, frame_arrays, frame_metadata
+from .schemas import MAX_EPOCHS_PER_FRAME
+from .sessions import LiveSession
+
+CLOSE_TRY_LATER = 1013  # WebSocket close code: too many streams
+CLOSE_POLICY = 1008  # WebSocket close code: origin not allowed, or no such session
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Play(_Message):
+    type: Literal["play"]
+
+
+class Pause(_Message):
+    type: Literal["pause"]
+
+
+class Step(_Message):
+    type: Literal["step"]
+
+
+class Reset(_Message):
+    type: Literal["reset"]
+    seed: int | None = Field(None, ge=0, le=MAX_SEED)
+
+
+class ConfigChange(_Message):
+    type: Literal["config"]
+    config: dict = Field(description="part of a config, as PATCH takes")
+
+
+class Speed(_Message):
+    type: Literal["speed"]
+    epochs_per_frame: int = Field(ge=1, le=MAX_EPOCHS_PER_FRAME)
+
+
+class View(_Message):
+    type: Literal["view"]
+    layer: int = Field(ge=0, lt=MAX_LAYERS, description="which hidden layer's projection frames carry")
+
+
+ClientMessage = TypeAdapter(
+    Annotated[Union[Play, Pause, Step, Reset, ConfigChange, Speed, View], Field(discriminator="type")]
+)
+
+
+def describe(error: ValidationError) -> str:
+    """A short, bounded description of what was wrong, naming the field; never echoes the input."""
+    parts = []
+    for e in error.errors()[:3]:
+        where = ".".join(str(p) for p in e["loc"]) or "message"
+        parts.append(f"{where}: {e['msg']}"[:200])
+    return "; ".join(parts)
+
+
+class Viewer:
+    """One WebSocket watching a session: a slot for the newest frame and a task that sends it."""
+
+    def __init__(self, ws: WebSocket, send_timeout: float) -> None:
+        self.ws, self.send_timeout = ws, send_timeout
+        self.latest: bytes | None = None
+        self.ready = asyncio.Event()
+        self.texts: asyncio.Queue = asyncio.Queue(maxsize=16)
+        self.sent = 0
+
+    def offer(self, frame: bytes) -> None:
+        self.latest = frame
+        self.ready.set()
+
+    def say(self, message: dict) -> None:
+        if not self.texts.full():
+            self.texts.put_nowait(message)
+            self.ready.set()
+
+    async def pump(self) -> None:
+        """Send texts and the newest frame until the socket fails or stalls past the timeout."""
+        while True:
+            await self.ready.wait()
+            self.ready.clear()
+            while not self.texts.empty():
+                await asyncio.wait_for(self.ws.send_text(json.dumps(self.texts.get_nowait())), self.send_timeout)
+            frame, self.latest = self.latest, None
+            if frame is not None:
+                await asyncio.wait_for(self.ws.send_bytes(frame), self.send_timeout)
+                self.sent += 1
+
+
+async def render(session: LiveSession, epochs: int) -> bytes:
+    """Advance the session's run and encode the frame, both in the worker pool."""
+    include_points = session.points_due
+    session.points_due = False
+    view_layer, version = session.view_layer, session.data_version
+
+    def work(run):
+        snap = run.advance(epochs)
+        arrays = frame_arrays(snap, view_layer=view_layer, include_points=include_points)
+        meta = frame_metadata(snap, layer_sizes=run.layer_sizes(), view_layer=view_layer, data_version=version)
+        return encode(arrays, meta)
+
+    return await session.work(work)
+
+
+async def publish(session: LiveSession, epochs: int) -> None:
+    frame = await render(session, epochs)
+    for viewer in list(session.viewers):
+        viewer.offer(frame)
+
+
+async def drive(session: LiveSession, settings: Settings) -> None:
+    """Train and publish while the session plays and someone watches."""
+    loop = asyncio.get_running_loop()
+    session.run.status = "running"
+    try:
+        while session.playing and session.viewers and not session.closed:
+            started = loop.time()
+            await publish(session, session.epochs_per_frame)
+            if session.run.status == "diverged":
+                break
+            await asyncio.sleep(max(0.0, 1.0 / settings.max_fps - (loop.time() - started)))
+    finally:
+        session.playing = False
+        if session.run.status == "running":
+            session.run.status = "paused"
+        session.driver = None
+        if session.run.status == "diverged":
+            for viewer in list(session.viewers):
+                viewer.say({"type": "status", "status": "diverged"})
+
+
+def play(session: LiveSession, settings: Settings) -> None:
+    session.playing = True
+    if session.driver is None:
+        session.driver = asyncio.create_task(drive(session, settings))
+
+
+async def handle(session: LiveSession, message: dict, viewer: Viewer, settings: Settings) -> None:
+    """Carry out one validated client message."""
+    kind = message["type"]
+    if kind == "play":
+        if session.run.status == "diverged":
+            viewer.say({"type": "error", "error": "the network diverged; reset to start again"})
+        else:
+            play(session, settings)
+    elif kind == "pause":
+        session.playing = False
+    elif kind == "step":
+        session.playing = False
+        await publish(session, 1)
+    elif kind == "reset":
+        await session.reset(message.get("seed"))
+        await publish(session, 0)
+    elif kind == "speed":
+        session.epochs_per_frame = message["epochs_per_frame"]
+    elif kind == "view":
+        session.view_layer = message["layer"]
+        if not session.playing:
+            await publish(session, 0)
+    elif kind == "config":
+        merged = {**session.run.config.model_dump(), **message["config"]}
+        try:
+            config = Config.model_validate(merged)
+        except ValidationError as error:
+            viewer.say({"type": "error", "error": describe(error)})
+            return
+        restarted = await session.reconfigure(config)
+        for other in list(session.viewers):
+            other.say({"type": "config", "config": config.model_dump(), "restarted": restarted})
+        if not session.playing:
+            await publish(session, 0)
+
+
+async def serve(ws: WebSocket, session: LiveSession | None, settings: Settings, open_streams: list[int]) -> None:
+    """The whole life of one stream connection."""
+    if not settings.origin_allowed(ws.headers.get("origin"), ws.headers.get("host")):
+        await ws.close(code=CLOSE_POLICY, reason="origin not allowed")
+        return
+    if session is None:
+        await ws.close(code=CLOSE_POLICY, reason="no such session")
+        return
+    if open_streams[0] >= settings.max_streams:
+        await ws.close(code=CLOSE_TRY_LATER, reason="too many streams; try again later")
+        return
+    await ws.accept()
+    open_streams[0] += 1
+    viewer = Viewer(ws, settings.send_timeout)
+    session.viewers.add(viewer)
+    session.points_due = True
+    sender = asyncio.create_task(viewer.pump())
+    try:
+        await publish(session, 0)
+        receiver = asyncio.create_task(_receive(ws, session, viewer, settings))
+        done, _ = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (sender, receiver):
+            task.cancel()
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        sender.cancel()
+        session.viewers.discard(viewer)
+        open_streams[0] -= 1
+        if not session.viewers:
+            session.playing = False
+        session.touch()
+
+
+async def _receive(ws: WebSocket, session: LiveSession, viewer: Viewer, settings: Settings) -> None:
+    while True:
+        event = await ws.receive()
+        if event["type"] == "websocket.disconnect":
+            return
+        text = event.get("text")
+        if text is None:
+            viewer.say({"type": "error", "error": "messages must be JSON text"})
+            continue
+        if len(text) > settings.max_message_bytes:
+            viewer.say({"type": "error", "error": f"message larger than {settings.max_message_bytes} bytes"})
+            continue
+        try:
+            message = ClientMessage.validate_json(text).model_dump()
+        except ValidationError as error:
+            viewer.say({"type": "error", "error": describe(error)})
+            continue
+        if session.closed:
+            viewer.say({"type": "error", "error": "the session was deleted"})
+            return
+        await handle(session, message, viewer, settings)

@@ -1,0 +1,46 @@
+"""One Settings object, read from LAYERLAB_* environment variables."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"  # LAYERLAB_HOST
+    port: int = 8000  # LAYERLAB_PORT
+    max_sessions: int = 64  # LAYERLAB_MAX_SESSIONS: live sessions at most; more get 503
+    max_streams: int = 128  # LAYERLAB_MAX_STREAMS: open WebSockets at most; more are closed with 1013
+    idle_seconds: float = 900.0  # LAYERLAB_IDLE_SECONDS: a session nobody touches for this long expires
+    workers: int = 2  # LAYERLAB_WORKERS: threads that run JAX work
+    max_fps: float = 60.0  # LAYERLAB_MAX_FPS: frames per second per playing session at most
+    allowed_origins: str = ""  # LAYERLAB_ALLOWED_ORIGINS: extra WebSocket origins, comma-separated; * for any
+    warmup: str = "all"  # LAYERLAB_WARMUP: all | default | none: which programs compile at start-up
+    compilation_cache: str = ".jax_cache"  # LAYERLAB_COMPILATION_CACHE: JAX's persistent cache; empty disables
+    shutdown_seconds: float = 5.0  # LAYERLAB_SHUTDOWN_SECONDS: graceful shutdown limit
+    send_timeout: float = 5.0  # LAYERLAB_SEND_TIMEOUT: seconds a frame may take to send before the peer is dropped
+    max_message_bytes: int = 65536  # LAYERLAB_MAX_MESSAGE_BYTES: largest WebSocket message accepted
+
+    @classmethod
+    def from_env(cls, environ=os.environ) -> "Settings":
+        values = {}
+        for f in fields(cls):
+            raw = environ.get(f"LAYERLAB_{f.name.upper()}")
+            if raw is not None:
+                values[f.name] = type(f.default)(raw)
+        return cls(**values)
+
+    def origin_allowed(self, origin: str | None, host: str | None) -> bool:
+        """Non-browser clients send no Origin; browsers must come from this server or the allow-list."""
+        if origin is None:
+            return True
+        allowed = {o.strip() for o in self.allowed_origins.split(",") if o.strip()}
+        if "*" in allowed or origin in allowed:
+            return True
+        return host is not None and origin in (f"http://{host}", f"https://{host}")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings.from_env()
