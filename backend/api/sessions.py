@@ -48,6 +48,12 @@ class LiveSession:
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self.pool, fn, self.run)
 
+    def pause(self) -> None:
+        """Stop playing; the driver sees it before its next frame."""
+        self.playing = False
+        if self.run.status == "running":
+            self.run.status = "paused"
+
     async def reconfigure(self, config: Config) -> bool:
         restarted = await self.work(lambda run: run.reconfigure(config))
         if restarted:
@@ -92,7 +98,7 @@ class Registry:
         session = self.sessions.pop(session_id, None)
         if session is not None:
             session.closed = True
-            session.playing = False
+            session.pause()
         return session
 
     def expire(self, now: float | None = None) -> list[str]:

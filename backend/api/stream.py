@@ -131,7 +131,6 @@ async def publish(session: LiveSession, epochs: int) -> None:
 async def drive(session: LiveSession, settings: Settings) -> None:
     """Train and publish while the session plays and someone watches."""
     loop = asyncio.get_running_loop()
-    session.run.status = "running"
     try:
         while session.playing and session.viewers and not session.closed:
             started = loop.time()
@@ -140,9 +139,7 @@ async def drive(session: LiveSession, settings: Settings) -> None:
                 break
             await asyncio.sleep(max(0.0, 1.0 / settings.max_fps - (loop.time() - started)))
     finally:
-        session.playing = False
-        if session.run.status == "running":
-            session.run.status = "paused"
+        session.pause()
         session.driver = None
         if session.run.status == "diverged":
             for viewer in list(session.viewers):
@@ -151,6 +148,7 @@ async def drive(session: LiveSession, settings: Settings) -> None:
 
 def play(session: LiveSession, settings: Settings) -> None:
     session.playing = True
+    session.run.status = "running"
     if session.driver is None:
         session.driver = asyncio.create_task(drive(session, settings))
 
@@ -164,9 +162,9 @@ async def handle(session: LiveSession, message: dict, viewer: Viewer, settings: 
         else:
             play(session, settings)
     elif kind == "pause":
-        session.playing = False
+        session.pause()
     elif kind == "step":
-        session.playing = False
+        session.pause()
         await publish(session, 1)
     elif kind == "reset":
         await session.reset(message.get("seed"))
@@ -221,7 +219,7 @@ async def serve(ws: WebSocket, session: LiveSession | None, settings: Settings, 
         session.viewers.discard(viewer)
         open_streams[0] -= 1
         if not session.viewers:
-            session.playing = False
+            session.pause()
         session.touch()
 
 

@@ -1,0 +1,185 @@
+"""The REST API through TestClient, lifespan included: happy paths and every error branch."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from backend.engine.config import Config
+
+
+def test_health_reports_ready_and_device(client):
+    body = client.get("/api/health").json()
+    assert body["status"] == "ok"
+    assert body["ready"] is True  # warm-up "none" has nothing to compile
+    assert body["device"] in {"cpu", "gpu", "cuda", "tpu"}
+
+
+def test_options_list_every_choice_and_bound(client):
+    options = client.get("/api/options").json()
+    assert options["datasets"][0] == "circle"
+    assert set(options["regression_datasets"]) == {"plane", "multigauss"}
+    assert len(options["features"]) == 7
+    assert {"linear", "sigmoid", "tanh", "relu"} <= set(options["activations"])
+    assert options["optimizers"] == ["sgd", "momentum", "adam"]
+    assert options["limits"]["max_layers"] == 10 and options["limits"]["max_width"] == 16
+    assert options["defaults"] == Config().model_dump()
+
+
+def test_create_uses_defaults_and_reports_state(client):
+    reply = client.post("/api/sessions", json={})
+    assert reply.status_code == 201
+    body = reply.json()
+    assert len(body["id"]) >= 32  # 192 random bits, url-safe base64
+    assert body["config"] == Config().model_dump()
+    state = body["state"]
+    assert state["epoch"] == 0 and state["status"] == "paused"
+    assert 0 <= state["test_accuracy"] <= 1 and state["train_loss"] > 0
+
+
+def test_ids_are_unguessable_and_unknown_ids_404(client, session_id):
+    other = client.post("/api/sessions", json={}).json()["id"]
+    assert other != session_id
+    for method, path in [("get", ""), ("get", "/snapshot"), ("post", "/train"), ("delete", ""), ("get", "/export")]:
+        assert getattr(client, method)(f"/api/sessions/not-{session_id}{path}").status_code == 404
+
+
+def test_train_advances_and_learns(client, session_id):
+    state = client.post(f"/api/sessions/{session_id}/train", json={"epochs": 200}).json()["state"]
+    assert state["epoch"] == 200
+    assert state["test_accuracy"] >= 0.9
+    assert client.get(f"/api/sessions/{session_id}").json()["state"] == state
+
+
+def test_patch_keeps_weights_for_optimiser_settings_and_restarts_for_shape(client, session_id):
+    client.post(f"/api/sessions/{session_id}/train", json={"epochs": 5})
+    kept = client.patch(f"/api/sessions/{session_id}", json={"learning_rate": 0.1, "optimizer": "adam"}).json()
+    assert kept["restarted"] is False and kept["state"]["epoch"] == 5
+    assert kept["config"]["learning_rate"] == 0.1 and kept["config"]["optimizer"] == "adam"
+    fresh = client.patch(f"/api/sessions/{session_id}", json={"hidden_layers": [3]}).json()
+    assert fresh["restarted"] is True and fresh["state"]["epoch"] == 0
+    assert fresh["config"]["learning_rate"] == 0.1  # earlier changes stay
+
+
+def test_bad_input_is_a_422_naming_the_field_and_changes_nothing(client, session_id):
+    before = client.get(f"/api/sessions/{session_id}").json()
+    cases = [
+        {"learning_rate": 100},
+        {"hidden_layers": [4] * 11},
+        {"hidden_layers": [17]},
+        {"activation": "swish-ish"},
+        {"features": []},
+        {"bogus": 1},
+        {"dataset": "custom"},  # custom needs points of both labels
+    ]
+    for body in cases:
+        reply = client.patch(f"/api/sessions/{session_id}", json=body)
+        assert reply.status_code == 422, body
+        assert any(list(body)[0] in map(str, e["loc"]) or e["loc"] == ["body"] for e in reply.json()["detail"])
+    # NaN and Infinity are legal in Python's JSON but not in a config.
+    for raw in ('{"learning_rate": NaN}', '{"noise": Infinity}'):
+        reply = client.patch(f"/api/sessions/{session_id}", content=raw, headers={"content-type": "application/json"})
+        assert reply.status_code == 422
+    assert client.get(f"/api/sessions/{session_id}").json() == before
+
+
+def test_errors_do_not_echo_large_input(client, session_id):
+    huge = "x" * 100_000
+    reply = client.patch(f"/api/sessions/{session_id}", json={"dataset": huge})
+    assert reply.status_code == 422
+    assert len(reply.content) < 2000
+
+
+def test_train_epochs_are_bounded(client, session_id):
+    for epochs in (0, -1, 10**6, "many"):
+        assert client.post(f"/api/sessions/{session_id}/train", json={"epochs": epochs}).status_code == 422
+
+
+def test_snapshot_has_every_part_of_a_frame(client, session_id):
+    snap = client.get(f"/api/sessions/{session_id}/snapshot").json()
+    assert snap["layer_sizes"] == [2, 4, 2, 1]
+    assert snap["output"]["resolution"] == 100 and len(snap["output"]["values"]) == 100
+    assert [len(layer) for layer in snap["neurons"]] == [4, 2]
+    assert [np.shape(w) for w in snap["weights"]] == [(2, 4), (4, 2), (2, 1)]
+    assert len(snap["gradient_norms"]) == len(snap["update_ratios"]) == len(snap["saturation"]) == 3
+    assert len(snap["layers"]) == 2
+    assert len(snap["layers"][0]["projection"]) == len(snap["train_points"]) + len(snap["test_points"]) == 500
+    assert all(0 <= layer["probe_accuracy"] <= 1 for layer in snap["layers"])
+
+
+def test_predict_matches_the_output_grid_sign(client, session_id):
+    client.post(f"/api/sessions/{session_id}/train", json={"epochs": 200})
+    outputs = client.post(f"/api/sessions/{session_id}/predict", json={"points": [[0, 0], [5.5, 5.5]]}).json()
+    inside, outside = outputs["outputs"]
+    assert inside > 0 > outside  # the inner disc is +1, the ring -1
+    assert client.post(f"/api/sessions/{session_id}/predict", json={"points": [[0, 0, 0]]}).status_code == 422
+    assert client.post(f"/api/sessions/{session_id}/predict", json={"points": [[0, "nan"]]}).status_code == 422
+
+
+def test_reset_returns_to_epoch_zero_with_a_new_seed(client, session_id):
+    client.post(f"/api/sessions/{session_id}/train", json={"epochs": 3})
+    body = client.post(f"/api/sessions/{session_id}/reset", json={"seed": 7}).json()
+    assert body["state"]["epoch"] == 0 and body["config"]["seed"] == 7
+
+
+def test_delete_then_404(client):
+    sid = client.post("/api/sessions", json={}).json()["id"]
+    assert client.delete(f"/api/sessions/{sid}").status_code == 204
+    assert client.get(f"/api/sessions/{sid}").status_code == 404
+
+
+def test_export_import_continues_exactly(client, session_id):
+    client.patch(f"/api/sessions/{session_id}", json={"optimizer": "adam", "learning_rate": 0.01})
+    client.post(f"/api/sessions/{session_id}/train", json={"epochs": 7})
+    document = client.get(f"/api/sessions/{session_id}/export").json()
+    copy = client.post("/api/sessions/import", json=document)
+    assert copy.status_code == 201
+    copy_id = copy.json()["id"]
+    assert copy.json()["state"]["epoch"] == 7
+    a = client.post(f"/api/sessions/{session_id}/train", json={"epochs": 5}).json()["state"]
+    b = client.post(f"/api/sessions/{copy_id}/train", json={"epochs": 5}).json()["state"]
+    assert a == b  # same weights, optimiser state and random key: bit-identical continuation
+    broken = {**document, "state": document["state"][:-1]}
+    assert client.post("/api/sessions/import", json=broken).status_code == 422
+
+
+def test_divergence_is_a_status_and_reset_recovers(client):
+    sid = client.post("/api/sessions", json={"dataset": "plane", "learning_rate": 10, "hidden_layers": [4, 2]}).json()["id"]
+    state = client.post(f"/api/sessions/{sid}/train", json={"epochs": 20}).json()["state"]
+    assert state["status"] == "diverged"
+    assert state["train_loss"] is None  # no NaN reaches JSON
+    snap = client.get(f"/api/sessions/{sid}/snapshot")
+    assert snap.status_code == 200
+    assert client.post(f"/api/sessions/{sid}/predict", json={"points": [[0, 0]]}).json()["outputs"] == [None]
+    recovered = client.post(f"/api/sessions/{sid}/reset", json={}).json()["state"]
+    assert recovered["status"] == "paused" and math.isfinite(recovered["train_loss"])
+
+
+def test_session_cap_answers_503(client_with):
+    with client_with(max_sessions=2) as client:
+        assert client.post("/api/sessions", json={}).status_code == 201
+        assert client.post("/api/sessions", json={}).status_code == 201
+        assert client.post("/api/sessions", json={}).status_code == 503
+        assert client.get("/api/health").status_code == 200
+
+
+def test_idle_sessions_expire(client_with):
+    import time
+
+    with client_with(idle_seconds=60) as client:
+        sid = client.post("/api/sessions", json={}).json()["id"]
+        registry = client.app.state.registry
+        assert registry.expire(now=time.monotonic() + 30) == []
+        assert registry.expire(now=time.monotonic() + 61) == [sid]
+        assert client.get(f"/api/sessions/{sid}").status_code == 404
+
+
+def test_openapi_describes_the_contract(client):
+    schema = client.get("/openapi.json").json()
+    paths = schema["paths"]
+    for path in ["/api/sessions", "/api/sessions/{session_id}", "/api/sessions/{session_id}/train",
+                 "/api/sessions/{session_id}/snapshot", "/api/sessions/{session_id}/predict",
+                 "/api/sessions/{session_id}/export", "/api/sessions/import", "/api/options", "/api/health"]:
+        assert path in paths, path
+    assert set(schema["components"]["schemas"]["Config"]["properties"]) == set(Config.model_fields)
+    assert client.get("/docs").status_code == 200

@@ -1,0 +1,170 @@
+"""The WebSocket stream through TestClient: real frames decoded, commands, errors, limits."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from starlette.websockets import WebSocketDisconnect
+
+from backend.api.encoding import decode, quantise
+
+
+def frame(ws):
+    """The next binary frame, skipping any text replies."""
+    while True:
+        message = ws.receive()
+        if message.get("bytes") is not None:
+            return decode(message["bytes"])
+
+
+def frame_where(ws, predicate, limit: int = 20):
+    """The first frame whose metadata satisfies predicate, reading at most `limit` frames."""
+    for _ in range(limit):
+        meta, arrays = frame(ws)
+        if predicate(meta):
+            return meta, arrays
+    raise AssertionError("no such frame arrived")
+
+
+def text(ws) -> dict:
+    while True:
+        message = ws.receive()
+        if message.get("text") is not None:
+            return json.loads(message["text"])
+
+
+def test_first_frame_is_a_full_decodable_picture(client, session_id):
+    with client.websocket_connect(f"/api/sessions/{session_id}/stream") as ws:
+        meta, arrays = frame(ws)
+    assert meta["epoch"] == 0 and meta["status"] == "paused"
+    assert meta["layer_sizes"] == [2, 4, 2, 1]
+    assert arrays["output"].shape == (100, 100) and arrays["output"].dtype == np.uint8
+    assert arrays["neurons"].shape[0] == 6
+    assert arrays["weights.0"].shape == (2, 4) and arrays["weights.2"].shape == (2, 1)
+    assert arrays["gradient_norms"].shape == (3,)
+    assert arrays["train_points"].shape == (250, 3) and arrays["test_points"].shape == (250, 3)
+    assert arrays["projection"].shape == (500, 2)
+    assert len(meta["probe_accuracy"]) == 2
+
+
+def test_frames_agree_with_the_rest_snapshot(client, session_id):
+    snap = client.get(f"/api/sessions/{session_id}/snapshot").json()
+    with client.websocket_connect(f"/api/sessions/{session_id}/stream") as ws:
+        meta, arrays = frame(ws)
+    expected = quantise(np.asarray(snap["output"]["values"], np.float32))
+    assert np.abs(arrays["output"].astype(int) - expected.astype(int)).max() <= 1
+    np.testing.assert_allclose(arrays["weights.1"], np.asarray(snap["weights"][1]), rtol=1e-3, atol=1e-3)
+    assert meta["test_loss"] == pytest.approx(snap["test_loss"])
+
+
+def test_step_play_pause_and_speed(client, session_id):
+    with client.websocket_connect(f"/api/sessions/{session_id}/stream") as ws:
+        assert frame(ws)[0]["epoch"] == 0
+        ws.send_text(json.dumps({"type": "step"}))
+        assert frame(ws)[0]["epoch"] == 1
+        ws.send_text(json.dumps({"type": "speed", "epochs_per_frame": 5}))
+        ws.send_text(json.dumps({"type": "play"}))
+        epochs = [frame(ws)[0]["epoch"] for _ in range(4)]
+        assert epochs == sorted(epochs) and epochs[-1] > epochs[0]
+        assert {(b - a) % 5 for a, b in zip(epochs, epochs[1:])} == {0}
+        ws.send_text(json.dumps({"type": "pause"}))
+    state = client.get(f"/api/sessions/{session_id}").json()["state"]
+    assert state["status"] == "paused"
+
+
+def test_config_change_shows_in_the_next_frame(client, session_id):
+    with client.websocket_connect(f"/api/sessions/{session_id}/stream") as ws:
+        frame(ws)
+        ws.send_text(json.dumps({"type": "config", "config": {"hidden_layers": [3], "dataset": "xor"}}))
+        reply = text(ws)
+        assert reply["type"] == "config" and reply["restarted"] is True
+        assert reply["config"]["dataset"] == "xor"
+        meta, arrays = frame(ws)
+        assert meta["layer_sizes"] == [2, 3, 1]
+        assert "train_points" in arrays  # the data changed, so the frame carries it
+
+
+def test_bad_messages_get_errors_and_the_stream_stays_open(client, session_id):
+    with client.websocket_connect(f"/api/sessions/{session_id}/stream") as ws:
+        frame(ws)
+        for bad in ["not json", json.dumps({"type": "fly"}), json.dumps({"type": "speed", "epochs_per_frame": 0}),
+                    json.dumps({"type": "config", "config": {"learning_rate": -1}}), json.dumps([1, 2])]:
+            ws.send_text(bad)
+            reply = text(ws)
+            assert reply["type"] == "error" and reply["error"]
+        ws.send_bytes(b"\x00\x01")
+        assert text(ws)["type"] == "error"
+        ws.send_text(json.dumps({"type": "config", "config": {"learning_rate": 0.5}}))
+        assert text(ws)["config"]["learning_rate"] == 0.5
+        assert frame(ws)[0]["epoch"] == 0  # a change shows at once, in a frame of its own
+        ws.send_text(json.dumps({"type": "step"}))
+        assert frame(ws)[0]["epoch"] == 1
+
+
+def test_errors_name_the_field(client, session_id):
+    with client.websocket_connect(f"/api/sessions/{session_id}/stream") as ws:
+        frame(ws)
+        ws.send_text(json.dumps({"type": "config", "config": {"batch_size": 1000}}))
+        assert "batch_size" in text(ws)["error"]
+
+
+def test_oversized_messages_are_refused(client_with):
+    with client_with(max_message_bytes=256) as client:
+        sid = client.post("/api/sessions", json={}).json()["id"]
+        with client.websocket_connect(f"/api/sessions/{sid}/stream") as ws:
+            frame(ws)
+            ws.send_text(json.dumps({"type": "config", "config": {"custom_points": [[0, 0, 1]] * 100}}))
+            assert "larger than" in text(ws)["error"]
+
+
+def test_two_viewers_watch_one_session(client, session_id):
+    path = f"/api/sessions/{session_id}/stream"
+    with client.websocket_connect(path) as first, client.websocket_connect(path) as second:
+        frame(first), frame(second)
+        first.send_text(json.dumps({"type": "step"}))
+        frame_where(first, lambda meta: meta["epoch"] == 1)
+        frame_where(second, lambda meta: meta["epoch"] == 1)
+
+
+def test_view_selects_the_projected_layer(client, session_id):
+    with client.websocket_connect(f"/api/sessions/{session_id}/stream") as ws:
+        first = frame(ws)
+        ws.send_text(json.dumps({"type": "view", "layer": 1}))
+        meta, arrays = frame(ws)
+    assert first[0]["view_layer"] == 0 and meta["view_layer"] == 1
+    assert arrays["projection"].shape == (500, 2)
+
+
+def test_unknown_session_and_foreign_origin_are_refused(client, session_id):
+    with pytest.raises(WebSocketDisconnect) as closed:
+        with client.websocket_connect("/api/sessions/nope/stream") as ws:
+            ws.receive()
+    assert closed.value.code == 1008
+    with pytest.raises(WebSocketDisconnect) as closed:
+        with client.websocket_connect(f"/api/sessions/{session_id}/stream", headers={"origin": "http://evil.example"}) as ws:
+            ws.receive()
+    assert closed.value.code == 1008
+
+
+def test_stream_cap_closes_with_1013(client_with):
+    with client_with(max_streams=1) as client:
+        sid = client.post("/api/sessions", json={}).json()["id"]
+        with client.websocket_connect(f"/api/sessions/{sid}/stream") as ws:
+            frame(ws)
+            with pytest.raises(WebSocketDisconnect) as closed:
+                with client.websocket_connect(f"/api/sessions/{sid}/stream") as second:
+                    second.receive()
+            assert closed.value.code == 1013
+
+
+def test_diverged_play_is_refused_until_reset(client):
+    sid = client.post("/api/sessions", json={"dataset": "plane", "learning_rate": 10}).json()["id"]
+    client.post(f"/api/sessions/{sid}/train", json={"epochs": 20})
+    with client.websocket_connect(f"/api/sessions/{sid}/stream") as ws:
+        assert frame(ws)[0]["status"] == "diverged"
+        ws.send_text(json.dumps({"type": "play"}))
+        assert "reset" in text(ws)["error"]
+        ws.send_text(json.dumps({"type": "reset"}))
+        meta, _ = frame(ws)
+        assert meta["status"] == "paused" and meta["epoch"] == 0 and meta["train_loss"] is not None
