@@ -1,0 +1,141 @@
+"""Load on loopback: N concurrent streaming sessions against a real server.
+
+Prints frames/s per session, frame bytes, p50/p95 frame interval, the delay from a
+setting change to the frame that shows it, and the server's CPU use.
+Run: .venv/bin/python -m bench.load [--sessions 1 32] [--seconds 10] [--epochs-per-frame 1]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+import websockets
+
+from backend.api.encoding import decode
+
+ROOT = Path(__file__).resolve().parents[1]
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def start_server(port: int) -> subprocess.Popen:
+    env = {**os.environ, "LAYERLAB_WARMUP": "default", "LAYERLAB_MAX_SESSIONS": "256"}
+    process = subprocess.Popen([sys.executable, "-m", "backend", "--port", str(port)], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).json()["ready"]:
+                return process
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise SystemExit("server did not become ready")
+
+
+async def watch(url: str, seconds: float, epochs_per_frame: int, change_latency: bool) -> dict:
+    intervals, sizes, delays = [], [], []
+    async with websockets.connect(url, max_size=2**22) as ws:
+        await ws.send(json.dumps({"type": "speed", "epochs_per_frame": epochs_per_frame}))
+        await ws.send(json.dumps({"type": "play"}))
+        loop = asyncio.get_running_loop()
+        end = loop.time() + seconds
+        last = None
+        frames = 0
+        next_change = loop.time() + 1.0
+        while loop.time() < end:
+            if change_latency and loop.time() > next_change:
+                # A setting change must show in the very next frame: measure send -> first frame with it.
+                rate = float(np.random.choice([0.01, 0.02, 0.03]))
+                sent = loop.time()
+                await ws.send(json.dumps({"type": "config", "config": {"learning_rate": rate}}))
+                while True:
+                    message = await ws.recv()
+                    if isinstance(message, str) and json.loads(message).get("type") == "config":
+                        break
+                await ws.recv()  # the next frame is trained with the new rate
+                delays.append(loop.time() - sent)
+                next_change = loop.time() + 1.0
+                last = None
+                continue
+            message = await ws.recv()
+            if isinstance(message, str):
+                continue
+            now = loop.time()
+            decode(message)
+            sizes.append(len(message))
+            frames += 1
+            if last is not None:
+                intervals.append(now - last)
+            last = now
+        await ws.send(json.dumps({"type": "pause"}))
+    return {"frames": frames, "intervals": intervals, "sizes": sizes, "delays": delays}
+
+
+async def run_load(base: str, sessions: int, seconds: float, epochs_per_frame: int, config: dict) -> list[dict]:
+    async with httpx.AsyncClient(timeout=120) as client:  # a new depth compiles on first use
+        ids = [(await client.post(f"{base}/api/sessions", json=config)).json()["id"] for _ in range(sessions)]
+    ws = base.replace("http", "ws")
+    tasks = [watch(f"{ws}/api/sessions/{sid}/stream", seconds, epochs_per_frame, change_latency=i == 0)
+             for i, sid in enumerate(ids)]
+    results = await asyncio.gather(*tasks)
+    async with httpx.AsyncClient() as client:
+        for sid in ids:
+            await client.delete(f"{base}/api/sessions/{sid}")
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, nargs="+", default=[1, 8, 32])
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--epochs-per-frame", type=int, default=1)
+    args = parser.parse_args()
+    port = free_port()
+    server = start_server(port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        print("| network | sessions | frames/s per session (min / median) | frame bytes (median / max) "
+              "| frame interval p50 / p95 ms | change → frame ms (median / max) | server CPU % |")
+        print("|---|---|---|---|---|---|---|")
+        largest = {"hidden_layers": [16] * 10, "num_samples": 2000,
+                   "features": ["x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2"]}
+        cases = [("default", {}, n) for n in args.sessions] + [("10×16, 2000 points", largest, 1)]
+        for name, config, n in cases:
+            cpu0, t0 = cpu_seconds(server.pid), time.monotonic()
+            results = asyncio.run(run_load(base, n, args.seconds, args.epochs_per_frame, config))
+            cpu = (cpu_seconds(server.pid) - cpu0) / (time.monotonic() - t0) * 100
+            rates = [r["frames"] / args.seconds for r in results]
+            sizes = [s for r in results for s in r["sizes"]]
+            gaps = [g for r in results for g in r["intervals"]]
+            delays = [d for r in results for d in r["delays"]] or [float("nan")]
+            print(f"| {name} | {n} | {min(rates):.1f} / {np.median(rates):.1f} | {np.median(sizes):.0f} / {max(sizes)} "
+                  f"| {np.percentile(gaps, 50) * 1e3:.1f} / {np.percentile(gaps, 95) * 1e3:.1f} "
+                  f"| {np.median(delays) * 1e3:.1f} / {max(delays) * 1e3:.1f} | {cpu:.0f} |", flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+
+if __name__ == "__main__":
+    main()
