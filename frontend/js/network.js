@@ -1,0 +1,267 @@
+// @ts-check
+/**
+ * The network diagram: feature nodes with maps of their values, hidden neurons with live
+ * thumbnails, links drawn on one canvas by the sign and size of their weight.
+ * The DOM is built when the shape changes; each frame only paints canvases.
+ */
+import { DISCRETE, FEATURE_FORMULAS, FEATURE_LABELS, SMOOTH, drawGrid, sample } from "./heatmap.js";
+
+const FEATURE_MAP = 32; // cells per side of a feature node's map
+const LINK_WEIGHT_CAP = 4; // weights beyond this magnitude draw as thick as this
+const LINK_MIN_WIDTH = 0.5; // px, a zero weight
+const LINK_WIDTH_PER_UNIT = 1.6; // px added per unit of |weight|
+const LINK_HIT_PX = 5; // how near the pointer must be to a link to name it
+const LINK_SAMPLES = 12; // points per link when testing the pointer against its curve
+const POSITIVE_LINK = "8, 119, 189"; // blue
+const NEGATIVE_LINK = "245, 147, 34"; // orange
+
+/**
+ * @typedef {{kind: "neuron", layer: number, index: number} | {kind: "feature", name: string} | null} Hover
+ * @typedef {Object} NetworkHandlers
+ * @property {(name: string) => void} toggleFeature
+ * @property {(layer: number, delta: number) => void} resize  add (+1) or remove (-1) a neuron
+ * @property {(target: Hover) => void} hover
+ */
+
+/**
+ * @param {HTMLElement} root  the element the diagram fills
+ * @param {string[]} featureNames  the registry's features, in order
+ * @param {number} maxWidth  neurons per layer at most
+ * @param {NetworkHandlers} on
+ */
+export function createNetwork(root, featureNames, maxWidth, on) {
+  const columns = document.createElement("div");
+  columns.className = "columns";
+  const links = document.createElement("canvas");
+  links.className = "links";
+  links.setAttribute("aria-hidden", "true");
+  const tip = document.createElement("div");
+  tip.className = "tip";
+  tip.hidden = true;
+  root.replaceChildren(columns);
+  root.append(tip);
+
+  /** @type {string[]} */ let active = [];
+  /** @type {number[]} */ let widths = [];
+  /** @type {Map<string, HTMLElement>} */ const featureNodes = new Map();
+  /** @type {HTMLCanvasElement[][]} */ let neurons = [];
+  /** @type {HTMLCanvasElement | null} */ let outputNode = null;
+  /** @type {{x0: number, y0: number, x1: number, y1: number, from: string, to: string, layer: number, row: number, col: number}[]} */
+  let geometry = [];
+  /** @type {Float32Array[]} */ let weights = [];
+  let dirty = true;
+
+  /**
+   * Rebuild the diagram for these features and hidden layer widths.
+   * @param {string[]} features @param {number[]} hidden
+   */
+  function build(features, hidden) {
+    active = featureNames.filter((f) => features.includes(f));
+    widths = [...hidden];
+    columns.replaceChildren(links);
+    featureNodes.clear();
+
+    const input = column("Features", "features");
+    for (const name of featureNames) {
+      const node = document.createElement("button");
+      node.type = "button";
+      node.className = "feature-node";
+      node.dataset.feature = name;
+      node.setAttribute("aria-pressed", String(active.includes(name)));
+      node.title = `${active.includes(name) ? "Remove" : "Use"} the feature ${FEATURE_LABELS[name] ?? name}`;
+      const map = document.createElement("canvas");
+      map.width = map.height = FEATURE_MAP;
+      const formula = /** @type {Record<string, (a: number, b: number) => number>} */ (FEATURE_FORMULAS)[name];
+      if (formula) drawGrid(map, sample(formula, FEATURE_MAP));
+      const label = document.createElement("span");
+      label.textContent = FEATURE_LABELS[name] ?? name;
+      node.append(map, label);
+      node.addEventListener("click", () => on.toggleFeature(name));
+      node.addEventListener("pointerenter", () => on.hover({ kind: "feature", name }));
+      node.addEventListener("pointerleave", () => on.hover(null));
+      input.append(node);
+      featureNodes.set(name, node);
+    }
+
+    neurons = widths.map((width, layer) => {
+      const col = column(`Layer ${layer + 1}`, "layer");
+      col.dataset.layer = String(layer);
+      const head = document.createElement("div");
+      head.className = "layer-head";
+      const less = button("−", "remove-neuron", `Remove a neuron from layer ${layer + 1}`, width <= 1);
+      const more = button("+", "add-neuron", `Add a neuron to layer ${layer + 1}`, width >= maxWidth);
+      less.addEventListener("click", () => on.resize(layer, -1));
+      more.addEventListener("click", () => on.resize(layer, +1));
+      const count = document.createElement("span");
+      count.textContent = `${width} neuron${width === 1 ? "" : "s"}`;
+      head.append(less, count, more);
+      col.insertBefore(head, col.children[1]);
+      return Array.from({ length: width }, (_, index) => {
+        const canvas = document.createElement("canvas");
+        canvas.className = "neuron";
+        canvas.width = canvas.height = 16;
+        canvas.dataset.layer = String(layer);
+        canvas.dataset.index = String(index);
+        canvas.tabIndex = -1;
+        canvas.setAttribute("aria-label", `layer ${layer + 1}, neuron ${index + 1}`);
+        canvas.addEventListener("pointerenter", () => {
+          on.hover({ kind: "neuron", layer, index });
+          showTip(canvas, `layer ${layer + 1}, neuron ${index + 1}`);
+        });
+        canvas.addEventListener("pointerleave", () => { on.hover(null); tip.hidden = true; });
+        col.append(canvas);
+        return canvas;
+      });
+    });
+
+    const out = column("Output", "output-column");
+    outputNode = document.createElement("canvas");
+    outputNode.className = "output-node";
+    outputNode.width = outputNode.height = 100;
+    out.append(outputNode);
+    dirty = true;
+  }
+
+  /** @param {string} title @param {string} kind */
+  function column(title, kind) {
+    const col = document.createElement("div");
+    col.className = `column ${kind}`;
+    const heading = document.createElement("h3");
+    heading.textContent = title;
+    col.append(heading);
+    columns.append(col);
+    return col;
+  }
+
+  /** @param {string} text @param {string} className @param {string} label @param {boolean} disabled */
+  function button(text, className, label, disabled) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = className;
+    b.textContent = text;
+    b.setAttribute("aria-label", label);
+    b.title = label;
+    b.disabled = disabled;
+    return b;
+  }
+
+  /** @param {Element} near @param {string} text */
+  function showTip(near, text) {
+    const box = near.getBoundingClientRect();
+    const base = root.getBoundingClientRect();
+    tip.textContent = text;
+    tip.hidden = false;
+    tip.style.left = `${box.right - base.left + 6}px`;
+    tip.style.top = `${box.top - base.top}px`;
+  }
+
+  /** Measure node positions (only after the shape or the size changed). */
+  function layout() {
+    dirty = false;
+    const base = columns.getBoundingClientRect();
+    const ratio = window.devicePixelRatio || 1;
+    links.width = Math.round(columns.scrollWidth * ratio);
+    links.height = Math.round(columns.scrollHeight * ratio);
+    links.style.width = `${columns.scrollWidth}px`;
+    links.style.height = `${columns.scrollHeight}px`;
+    /** @param {Element} el */
+    const ends = (el) => {
+      const r = el.getBoundingClientRect();
+      const y = r.top + r.height / 2 - base.top + columns.scrollTop;
+      return { left: r.left - base.left + columns.scrollLeft, right: r.right - base.left + columns.scrollLeft, y };
+    };
+    /** @type {{name: string, left: number, right: number, y: number}[][]} */
+    const stages = [
+      active.map((f) => ({ name: FEATURE_LABELS[f] ?? f, ...ends(/** @type {HTMLElement} */ (featureNodes.get(f))) })),
+      ...neurons.map((layer, l) => layer.map((n, i) => ({ name: `neuron ${l + 1}.${i + 1}`, ...ends(n) }))),
+      outputNode ? [{ name: "output", ...ends(outputNode) }] : [],
+    ];
+    geometry = [];
+    for (let layer = 0; layer + 1 < stages.length; layer++) {
+      stages[layer].forEach((a, row) => stages[layer + 1].forEach((b, col) => {
+        geometry.push({ x0: a.right, y0: a.y, x1: b.left, y1: b.y, from: a.name, to: b.name, layer, row, col });
+      }));
+    }
+  }
+
+  /** A point on a link's curve, t in [0, 1]. @param {typeof geometry[0]} g @param {number} t */
+  function along(g, t) {
+    const mid = (g.x0 + g.x1) / 2;
+    const u = 1 - t;
+    const x = u * u * u * g.x0 + 3 * u * u * t * mid + 3 * u * t * t * mid + t * t * t * g.x1;
+    const y = u * u * u * g.y0 + 3 * u * u * t * g.y0 + 3 * u * t * t * g.y1 + t * t * t * g.y1;
+    return [x, y];
+  }
+
+  /** @param {typeof geometry[0]} g */
+  function weightOf(g) {
+    const w = weights[g.layer];
+    const fanOut = g.layer < widths.length ? widths[g.layer] : 1;
+    return w ? w[g.row * fanOut + g.col] : NaN;
+  }
+
+  /**
+   * Paint one frame: thumbnails, output node and links.
+   * @param {import("./protocol.js").Frame} frame @param {boolean} discretize
+   */
+  function draw(frame, discretize) {
+    const sizes = frame.meta.layer_sizes;
+    const expected = [active.length, ...widths, 1];
+    if (!sizes || sizes.join() !== expected.join()) return;
+    if (dirty) layout();
+    const thumbs = frame.arrays.neurons;
+    if (thumbs) {
+      const cells = thumbs.shape[1] * thumbs.shape[2];
+      let k = 0;
+      for (const layer of neurons) for (const canvas of layer) drawGrid(canvas, /** @type {Uint8Array} */ (thumbs.data), cells * k++);
+    }
+    if (outputNode && frame.arrays.output) {
+      drawGrid(outputNode, /** @type {Uint8Array} */ (frame.arrays.output.data), 0, discretize ? DISCRETE : SMOOTH);
+    }
+    weights = expected.slice(1).map((_, i) => /** @type {Float32Array} */ (frame.arrays[`weights.${i}`]?.data));
+    const context = /** @type {CanvasRenderingContext2D} */ (links.getContext("2d"));
+    const ratio = links.width / Math.max(1, columns.scrollWidth);
+    context.setTransform(ratio, 0, 0, ratio, 0, 0);
+    context.clearRect(0, 0, links.width, links.height);
+    for (const g of geometry) {
+      const w = weightOf(g);
+      if (!Number.isFinite(w)) continue;
+      const size = Math.min(Math.abs(w), LINK_WEIGHT_CAP);
+      context.strokeStyle = `rgba(${w >= 0 ? POSITIVE_LINK : NEGATIVE_LINK}, ${0.35 + 0.6 * (size / LINK_WEIGHT_CAP)})`;
+      context.lineWidth = LINK_MIN_WIDTH + LINK_WIDTH_PER_UNIT * size;
+      const mid = (g.x0 + g.x1) / 2;
+      context.beginPath();
+      context.moveTo(g.x0, g.y0);
+      context.bezierCurveTo(mid, g.y0, mid, g.y1, g.x1, g.y1);
+      context.stroke();
+    }
+  }
+
+  columns.addEventListener("pointermove", (event) => {
+    if (!(event.target === columns || event.target === links || (event.target instanceof HTMLElement && event.target.classList.contains("column")))) return;
+    const base = columns.getBoundingClientRect();
+    const x = event.clientX - base.left + columns.scrollLeft;
+    const y = event.clientY - base.top + columns.scrollTop;
+    let best = null, bestDistance = LINK_HIT_PX;
+    for (const g of geometry) {
+      if (x < g.x0 - LINK_HIT_PX || x > g.x1 + LINK_HIT_PX) continue;
+      for (let s = 0; s <= LINK_SAMPLES; s++) {
+        const [px, py] = along(g, s / LINK_SAMPLES);
+        const d = Math.hypot(px - x, py - y);
+        if (d < bestDistance) { bestDistance = d; best = g; }
+      }
+    }
+    if (!best) { tip.hidden = true; return; }
+    const w = weightOf(best);
+    tip.textContent = `${best.from} → ${best.to}: weight ${Number.isFinite(w) ? w.toFixed(3) : "–"}`;
+    tip.hidden = false;
+    const outer = root.getBoundingClientRect();
+    tip.style.left = `${event.clientX - outer.left + 12}px`;
+    tip.style.top = `${event.clientY - outer.top + 12}px`;
+  });
+  columns.addEventListener("pointerleave", () => { tip.hidden = true; });
+  columns.addEventListener("scroll", () => { dirty = true; });
+  new ResizeObserver(() => { dirty = true; }).observe(columns);
+
+  return { build, draw, invalidate: () => { dirty = true; } };
+}

@@ -1,0 +1,142 @@
+// @ts-check
+/**
+ * The one object holding everything a person can set, and its round trip through the URL.
+ *
+ * Config fields go to the server as they are; view fields (speed, which layer to view,
+ * test points, discretised output) only change what the page shows. Only values that
+ * differ from the defaults are written to the query string, so links stay short.
+ */
+
+/**
+ * @typedef {Object} State
+ * @property {string} dataset
+ * @property {number} noise
+ * @property {number} train_fraction
+ * @property {number} num_samples
+ * @property {number[][]} custom_points  [x1, x2, label] triples
+ * @property {string[]} features
+ * @property {number[]} hidden_layers
+ * @property {string} activation
+ * @property {string} loss
+ * @property {string} init
+ * @property {number} init_scale
+ * @property {number} batch_size
+ * @property {string} optimizer
+ * @property {number} learning_rate
+ * @property {string} regularization
+ * @property {number} regularization_rate
+ * @property {number} seed
+ * @property {number} epochs_per_frame
+ * @property {number} view_layer
+ * @property {boolean} show_test
+ * @property {boolean} discretize
+ */
+
+/** @typedef {"string"|"number"|"int"|"strings"|"ints"|"points"|"bool"} Kind */
+
+/** Config fields the server knows, with how each is written in the URL. @type {Record<string, Kind>} */
+export const CONFIG_FIELDS = {
+  dataset: "string", noise: "number", train_fraction: "number", num_samples: "int",
+  custom_points: "points", features: "strings", hidden_layers: "ints", activation: "string",
+  loss: "string", init: "string", init_scale: "number", batch_size: "int", optimizer: "string",
+  learning_rate: "number", regularization: "string", regularization_rate: "number", seed: "int",
+};
+
+/** Fields that only change the page. @type {Record<string, Kind>} */
+export const VIEW_FIELDS = { epochs_per_frame: "int", view_layer: "int", show_test: "bool", discretize: "bool" };
+
+/** Defaults of the view fields (the config's come from GET /api/options). */
+export const VIEW_DEFAULTS = { epochs_per_frame: 1, view_layer: 0, show_test: false, discretize: false };
+
+const POINT_DIGITS = 2; // decimals kept for a custom point's coordinates in the URL
+
+/**
+ * A value as the URL writes it.
+ * @param {Kind} kind @param {any} value @returns {string}
+ */
+function write(kind, value) {
+  switch (kind) {
+    case "strings": case "ints": return value.join(",");
+    case "points": return value.map((/** @type {number[]} */ p) =>
+      `${+p[0].toFixed(POINT_DIGITS)},${+p[1].toFixed(POINT_DIGITS)},${p[2] > 0 ? 1 : -1}`).join(";");
+    case "bool": return value ? "1" : "0";
+    default: return String(value);
+  }
+}
+
+/**
+ * A value read from the URL, or undefined when it does not parse.
+ * @param {Kind} kind @param {string} text @returns {any}
+ */
+function read(kind, text) {
+  const finite = (/** @type {number} */ n) => Number.isFinite(n);
+  switch (kind) {
+    case "string": return text;
+    case "number": { const n = Number(text); return text !== "" && finite(n) ? n : undefined; }
+    case "int": { const n = Number(text); return Number.isInteger(n) ? n : undefined; }
+    case "bool": return text === "1" || text === "true";
+    case "strings": return text === "" ? [] : text.split(",");
+    case "ints": {
+      const list = text === "" ? [] : text.split(",").map(Number);
+      return list.every(Number.isInteger) ? list : undefined;
+    }
+    case "points": {
+      if (text === "") return [];
+      const list = text.split(";").map((p) => p.split(",").map(Number));
+      return list.every((p) => p.length === 3 && p.every(finite)) ? list : undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The full default state: the server's config defaults plus the view defaults.
+ * @param {Record<string, any>} configDefaults @returns {State}
+ */
+export function defaultState(configDefaults) {
+  return /** @type {State} */ (structuredClone({ ...configDefaults, ...VIEW_DEFAULTS }));
+}
+
+/**
+ * The state a query string describes, on top of the defaults; unknown or malformed keys are ignored.
+ * @param {string} search  location.search
+ * @param {State} defaults
+ * @returns {State}
+ */
+export function fromURL(search, defaults) {
+  const state = structuredClone(defaults);
+  const params = new URLSearchParams(search);
+  for (const [name, kind] of Object.entries({ ...CONFIG_FIELDS, ...VIEW_FIELDS })) {
+    const text = params.get(name);
+    if (text === null) continue;
+    const value = read(kind, text);
+    if (value !== undefined) /** @type {any} */ (state)[name] = value;
+  }
+  return state;
+}
+
+/**
+ * The query string for a state: only the fields that differ from the defaults.
+ * @param {State} state @param {State} defaults @returns {string}
+ */
+export function toURL(state, defaults) {
+  const params = new URLSearchParams();
+  for (const [name, kind] of Object.entries({ ...CONFIG_FIELDS, ...VIEW_FIELDS })) {
+    const value = write(kind, /** @type {any} */ (state)[name]);
+    if (value !== write(kind, /** @type {any} */ (defaults)[name])) params.set(name, value);
+  }
+  const text = params.toString().replaceAll("%2C", ",").replaceAll("%3B", ";");
+  return text ? `?${text}` : "";
+}
+
+/**
+ * The part of the state the server takes as its config.
+ * @param {State} state @returns {Record<string, any>}
+ */
+export function configOf(state) {
+  /** @type {Record<string, any>} */
+  const config = {};
+  for (const name of Object.keys(CONFIG_FIELDS)) config[name] = /** @type {any} */ (state)[name];
+  if (config.dataset !== "custom") config.custom_points = [];
+  return config;
+}
