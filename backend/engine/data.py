@@ -142,7 +142,7 @@ def make_dataset(
     order = rng.permutation(n)
     x, y = x[order], y[order]
     n_train = int(round(n * train_fraction)) if n > 1 else n
-    n_train = min(max(n_train, 1), n) if n else 0
+    n_train = min(max(n_train, 1), n - 1) if n > 1 else n  # keep at least one test point
     padded_x = np.zeros((MAX_SAMPLES, 2), np.float32)
     padded_y = np.zeros(MAX_SAMPLES, np.float32)
     padded_x[:n], padded_y[:n] = x, y

@@ -88,24 +88,36 @@ def _probe_accuracy(acts: jax.Array, labels: jax.Array, mask: jax.Array) -> jax.
     return jnp.sum((guesses == labels) * mask, axis=1) / n
 
 
-POWER_SQUARINGS = 6  # the covariance is raised to the 2^6-th power to isolate its top two axes
+POWER_SQUARINGS = 6  # a covariance is raised to the 2^6-th power to isolate its top axis
 
 
-def _principal_axes(cov: jax.Array, start: jax.Array) -> jax.Array:
-    """Top two eigenvectors of each covariance (layers, w, w) by subspace iteration, largest first.
+def _unit(v: jax.Array) -> jax.Array:
+    return v / jnp.maximum(jnp.linalg.norm(v, axis=-1, keepdims=True), 1e-30)
 
-    `start` (layers, 2, w) is last frame's axes, so the answer moves smoothly from frame to frame.
-    """
+
+def _top_axis(cov: jax.Array, start: jax.Array) -> jax.Array:
+    """The top eigenvector of each covariance (layers, w, w) by repeated squaring, from `start` (layers, w)."""
     power = cov
     for _ in range(POWER_SQUARINGS):
         power = power @ power
         power = power / jnp.maximum(jnp.max(jnp.abs(power), axis=(1, 2), keepdims=True), 1e-30)
+    return _unit(jnp.einsum("lij,lj->li", power, start) + 1e-6 * start)
+
+
+def _principal_axes(cov: jax.Array, start: jax.Array) -> jax.Array:
+    """Top two eigenvectors of each covariance (layers, w, w) by power iteration with deflation, largest first.
+
+    `start` (layers, 2, w) is last frame's axes, so the answer moves smoothly from frame to frame.
+    The second axis is the top axis of the covariance with the first removed (Hotelling's deflation):
+    a high power of the covariance itself keeps nothing of the second eigenvector in float32.
+    """
     fallback = jnp.eye(2, cov.shape[-1]) + 1e-3
     start = jnp.where(jnp.sum(start**2, axis=(1, 2), keepdims=True) > 0, start, fallback)
-    basis = jnp.einsum("lij,lkj->lki", power, start) + 1e-6 * start
-    first = basis[:, 0] / jnp.maximum(jnp.linalg.norm(basis[:, 0], axis=-1, keepdims=True), 1e-30)
-    second = basis[:, 1] - jnp.sum(basis[:, 1] * first, axis=-1, keepdims=True) * first
-    second = second / jnp.maximum(jnp.linalg.norm(second, axis=-1, keepdims=True), 1e-30)
+    first = _top_axis(cov, start[:, 0])
+    variance = jnp.einsum("li,lij,lj->l", first, cov, first)
+    deflated = cov - variance[:, None, None] * first[:, :, None] * first[:, None, :]
+    second = _top_axis(deflated, start[:, 1])
+    second = _unit(second - jnp.sum(second * first, axis=-1, keepdims=True) * first)
     # Rotate within the plane found so the first axis carries the most variance (2×2 Rayleigh-Ritz).
     q = jnp.stack([first, second], axis=1)
     small = jnp.einsum("lai,lij,lbj->lab", q, cov, q)

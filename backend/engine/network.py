@@ -72,9 +72,12 @@ def activate(index: jax.Array, z: jax.Array) -> jax.Array:
 
 
 def slope(index: jax.Array, z: jax.Array) -> jax.Array:
-    """The activation's derivative at z, relative to its steepest slope (1 = fully live, 0 = flat)."""
+    """The activation's derivative at z in size, relative to its steepest (1 = fully live, 0 = flat).
+
+    The size, not the signed value: sin's derivative runs down to −1 where the unit is fully live.
+    """
     _, derivative = jax.jvp(lambda v: activate(index, v), (z,), (jnp.ones_like(z),))
-    return derivative / _PEAK_SLOPES[index]
+    return jnp.abs(derivative) / _PEAK_SLOPES[index]
 
 
 def input_mask(arch: Arch) -> jax.Array:

@@ -15,8 +15,8 @@ import jax.numpy as jnp
 
 from .data import Dataset
 from .features import compute_features
-from .frame import Frame, make_frame
-from .network import MAX_LAYERS, MAX_WIDTH, Arch, init_params
+from .frame import Frame, make_frame, score
+from .network import MAX_LAYERS, MAX_WIDTH, Arch, forward, init_params
 from .training import Data, Hyper, TrainState, init_opt_states, train_epochs
 
 TRACES: Counter = Counter()  # how often each program was traced; tests assert it stops growing
@@ -58,11 +58,9 @@ def device_data(points: jax.Array, labels: jax.Array, train: jax.Array, test: ja
 
 @partial(jax.jit, static_argnames="depth")
 def predict(state: TrainState, arch: Arch, points: jax.Array, *, depth: int) -> jax.Array:
-    """The network's output at arbitrary points (n, 2)."""
-    from .network import forward
-
+    """The network's output at arbitrary points (n, 2), in label units (see frame.score)."""
     TRACES["predict", depth] += 1
-    return forward(state.params, arch, compute_features(points, arch.feature_mask, MAX_WIDTH), depth).output
+    return score(arch, forward(state.params, arch, compute_features(points, arch.feature_mask, MAX_WIDTH), depth).output)
 
 
 def to_device(dataset: Dataset, arch: Arch) -> Data:

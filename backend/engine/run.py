@@ -19,6 +19,7 @@ from .network import INIT_INDEX, make_arch
 from .training import LOSSES, OPTIMIZER_INDEX, REGULARIZATIONS, Hyper, TrainState
 
 HISTORY_LIMIT = 2000  # loss history entries kept; older ones are thinned
+PREDICT_CHUNK = 1024  # points per compiled predict call: a shape fixed so that no request size recompiles
 
 
 @dataclass
@@ -130,11 +131,19 @@ class Run:
         return self.snapshot
 
     def predict(self, points: np.ndarray) -> np.ndarray:
-        """Network outputs at (n, 2) points, in label units (a sigmoid's p becomes 2p − 1)."""
-        from .frame import score
+        """Network outputs at (n, 2) points, in label units (a sigmoid's p becomes 2p − 1).
 
-        out = program.predict(self.state, self.arch, jnp.asarray(points, jnp.float32), depth=self.depth)
-        return np.asarray(score(self.arch, out))
+        The points go in chunks of PREDICT_CHUNK, the last padded, so one program serves every n.
+        """
+        points = np.asarray(points, np.float32).reshape(-1, 2)
+        n = len(points)
+        padded = np.zeros((max(-(-n // PREDICT_CHUNK), 1) * PREDICT_CHUNK, 2), np.float32)
+        padded[:n] = points
+        outputs = [
+            np.asarray(program.predict(self.state, self.arch, jnp.asarray(chunk), depth=self.depth))
+            for chunk in np.split(padded, len(padded) // PREDICT_CHUNK)
+        ]
+        return np.concatenate(outputs)[:n]
 
     def _record(self, snap: Snapshot) -> None:
         self.history.append((self.epoch, _finite(snap.train_loss), _finite(snap.test_loss)))

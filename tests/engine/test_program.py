@@ -1,0 +1,93 @@
+"""The compiled programs: once warm, no setting change traces (and so compiles) again."""
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from backend.engine import program
+from backend.engine.config import Config
+from backend.engine.features import FEATURES
+from backend.engine.run import Run
+
+DEPTHS = {0: [], 2: [4, 2], 8: [8] * 8}  # the only depths the engine tests use: each is a compile
+CUSTOM = [[1.0, 2.0, 1.0], [-3.0, 0.5, -1.0], [2.5, -4.0, 1.0], [-1.0, -1.0, -1.0], [0.0, 5.0, 1.0]]
+
+
+def warm_up() -> None:
+    """Every program at every depth used, as a session's first frame would run them."""
+    for hidden in DEPTHS.values():
+        run = Run(Config(hidden_layers=hidden))
+        run.advance(0)
+        run.advance(2)
+        run.predict(np.zeros((3, 2)))
+        run.reconfigure(run.config.model_copy(update={"optimizer": "adam"}))
+        run.advance(1)
+
+
+# Changes applied one after another to one run; each is tried on a run of every depth.
+CHANGES = [
+    {"learning_rate": 0.3},
+    {"learning_rate": 1e-4},
+    {"batch_size": 1},
+    {"batch_size": 64},
+    {"optimizer": "momentum"},
+    {"optimizer": "adam"},
+    {"optimizer": "sgd"},
+    {"activation": "relu"},
+    {"activation": "sigmoid"},
+    {"activation": "sin"},
+    {"features": ["x1_squared", "x2_squared", "sin_x1"]},
+    {"features": list(FEATURES)},
+    {"dataset": "spiral"},
+    {"dataset": "plane"},
+    {"dataset": "multigauss", "noise": 30.0},
+    {"dataset": "custom", "custom_points": CUSTOM},
+    {"dataset": "gauss", "custom_points": []},
+    {"num_samples": 50},
+    {"num_samples": 2000},
+    {"train_fraction": 0.1},
+    {"train_fraction": 0.9},
+    {"regularization": "l1", "regularization_rate": 0.01},
+    {"regularization": "l2", "regularization_rate": 3.0},
+    {"regularization": "none"},
+    {"init": "xavier"},
+    {"init": "he", "init_scale": 0.1},
+    {"init": "lecun"},
+    {"loss": "cross_entropy"},
+    {"loss": "squared"},
+    {"seed": 12345},
+    {"noise": 50.0},
+]
+
+
+@pytest.fixture(scope="module")
+def warm() -> Counter:
+    warm_up()
+    return Counter(program.TRACES)
+
+
+@pytest.mark.parametrize("depth", DEPTHS)
+def test_no_setting_change_traces_again(warm, depth):
+    run = Run(Config(hidden_layers=DEPTHS[depth]))
+    run.advance(1)
+    for change in CHANGES:
+        config = run.config.model_copy(update=change)
+        run.reconfigure(config)
+        run.advance(1)
+        run.advance(0)
+        Run(config).advance(1)
+    # Different widths at the same depth share the program.
+    widths = [16] * depth if depth != 2 else [1, 16]
+    run.reconfigure(run.config.model_copy(update={"hidden_layers": widths}))
+    run.advance(1)
+    run.predict(np.zeros((7, 2)))
+    run.reset(seed=3)
+    run.advance(1)
+    assert program.TRACES == warm
+
+
+def test_predict_serves_any_number_of_points_with_one_program(warm):
+    run = Run(Config())
+    for n in (1, 5, 999, 1500, 4097):
+        assert run.predict(np.zeros((n, 2))).shape == (n,)
+    assert program.TRACES == warm
