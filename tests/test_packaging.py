@@ -172,7 +172,10 @@ def make_dry_run(target: str) -> list[str]:
     """The commands `make TARGET` would run from scratch (-B: as if nothing were built yet)."""
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
-    out = subprocess.run(["make", "-n", "-B", target], cwd=ROOT, capture_output=True, text=True, check=True)
+    # Run as a top-level make even under `make test`, so no "Entering directory" lines appear.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
+    out = subprocess.run(["make", "--no-print-directory", "-n", "-B", target], cwd=ROOT, env=env,
+                         capture_output=True, text=True, check=True)
     return out.stdout.splitlines()
 
 
