@@ -4,68 +4,114 @@
 frame costs one dispatch. Depth is its only static argument: each depth gets its
 own program (compiled once, at warm-up) and so a small network never pays for
 the largest. Everything else is traced, so no setting change recompiles.
+
+The programs take and return packed vectors (see packing.py): the training state,
+the settings (architecture and hyper-parameters), the data and the frame each
+cross the call boundary as one buffer.
 """
 from __future__ import annotations
 
 from collections import Counter
-from functools import partial
+from functools import cache, partial
 
 import jax
 import jax.numpy as jnp
 
-from .data import Dataset
+from .data import MAX_SAMPLES, Dataset
 from .features import compute_features
-from .frame import Frame, make_frame, score
-from .network import MAX_LAYERS, MAX_WIDTH, Arch, forward, init_params
+from .frame import empty_axes, make_frame, score
+from .network import MAX_LAYERS, MAX_WIDTH, Arch, forward, init_params, make_arch
+from .packing import Layout
 from .training import Data, Hyper, TrainState, init_opt_states, train_epochs
 
 TRACES: Counter = Counter()  # how often each program was traced; tests assert it stops growing
+DEPTHS = tuple(range(MAX_LAYERS + 1))
 
 
-@partial(jax.jit, static_argnames="depth")
-def advance(
-    state: TrainState, arch: Arch, hyper: Hyper, data: Data, prev_axes: jax.Array, epochs: jax.Array, *, depth: int
-) -> tuple[TrainState, Frame]:
-    """Train `epochs` epochs, then compute the frame at the new weights."""
-    TRACES["advance", depth] += 1
-    state = train_epochs(state, arch, hyper, data, epochs, depth)
-    return state, make_frame(state, arch, hyper, data, prev_axes, depth)
-
-
-@jax.jit
-def new_state(key: jax.Array, arch: Arch, init: jax.Array, scale: jax.Array) -> TrainState:
-    """A fresh network and optimiser state."""
-    TRACES["new_state"] += 1
+def _fresh(key: jax.Array, arch: Arch, init: jax.Array, scale: jax.Array) -> TrainState:
     init_key, train_key = jax.random.split(key)
     params = init_params(init_key, arch, init, scale)
     zeros = jax.tree.map(jnp.zeros_like, params)
     return TrainState(params, init_opt_states(params), train_key, zeros)
 
 
-@jax.jit
-def reset_optimizer(state: TrainState) -> TrainState:
-    """Fresh optimiser state for the current weights (after the optimiser changes)."""
-    TRACES["reset_optimizer"] += 1
-    return state._replace(opt_states=init_opt_states(state.params))
+def _templates():
+    arch = make_arch(["x1"], [], "tanh", "tanh")
+    hyper = Hyper(*(jnp.zeros((), dtype) for dtype in (jnp.float32, jnp.int32, jnp.int32, jnp.int32, jnp.int32, jnp.float32)))
+    state = jax.eval_shape(_fresh, jax.random.PRNGKey(0), arch, jnp.int32(0), jnp.float32(1))
+    data = Data(*(jax.ShapeDtypeStruct(shape, jnp.float32) for shape in
+                  ((MAX_SAMPLES, MAX_WIDTH), (MAX_SAMPLES, 2), (MAX_SAMPLES,), (MAX_SAMPLES,), (MAX_SAMPLES,))))
+    return state, (arch, hyper), data
 
 
-@jax.jit
-def device_data(points: jax.Array, labels: jax.Array, train: jax.Array, test: jax.Array, mask: jax.Array) -> Data:
-    """Move a dataset to the device with the chosen features computed."""
-    TRACES["device_data"] += 1
-    return Data(compute_features(points, mask, MAX_WIDTH), points, labels, train, test)
+_STATE_TEMPLATE, _SETTINGS_TEMPLATE, _DATA_TEMPLATE = _templates()
+STATE = Layout(_STATE_TEMPLATE)  # TrainState <-> one vector
+SETTINGS = Layout(_SETTINGS_TEMPLATE)  # (Arch, Hyper) <-> one vector
+DATA = Layout(_DATA_TEMPLATE)  # Data <-> one vector
+
+
+@cache
+def frame_layout(depth: int) -> Layout:
+    """Frame <-> one vector, for a network of `depth` hidden layers."""
+    arch, hyper = _SETTINGS_TEMPLATE
+    shapes = jax.eval_shape(
+        partial(make_frame, depth=depth), _STATE_TEMPLATE, arch, hyper, _DATA_TEMPLATE, empty_axes()
+    )
+    return Layout(shapes)
 
 
 @partial(jax.jit, static_argnames="depth")
-def predict(state: TrainState, arch: Arch, points: jax.Array, *, depth: int) -> jax.Array:
+def advance(state: jax.Array, settings: jax.Array, data: jax.Array, prev_axes: jax.Array, epochs: jax.Array,
+            *, depth: int) -> tuple[jax.Array, jax.Array]:
+    """Train `epochs` epochs, then compute the frame at the new weights: (state, frame), both packed."""
+    TRACES["advance", depth] += 1
+    arch, hyper = SETTINGS.unpack(settings)
+    data = DATA.unpack(data)
+    trained = train_epochs(STATE.unpack(state), arch, hyper, data, epochs, depth)
+    frame = make_frame(trained, arch, hyper, data, prev_axes, depth)
+    return STATE.pack(trained), frame_layout(depth).pack(frame)
+
+
+@jax.jit
+def new_state(key: jax.Array, arch: Arch, init: jax.Array, scale: jax.Array) -> TrainState:
+    """A fresh network and optimiser state."""
+    TRACES["new_state"] += 1
+    return _fresh(key, arch, init, scale)
+
+
+@jax.jit
+def new_packed_state(key: jax.Array, settings: jax.Array, init: jax.Array, scale: jax.Array) -> jax.Array:
+    """A fresh network and optimiser state, packed."""
+    TRACES["new_packed_state"] += 1
+    arch, _ = SETTINGS.unpack(settings)
+    return STATE.pack(_fresh(key, arch, init, scale))
+
+
+@jax.jit
+def reset_optimizer(state: jax.Array) -> jax.Array:
+    """Fresh optimiser state for the current weights (after the optimiser changes); packed in and out."""
+    TRACES["reset_optimizer"] += 1
+    unpacked = STATE.unpack(state)
+    return STATE.pack(unpacked._replace(opt_states=init_opt_states(unpacked.params)))
+
+
+@jax.jit
+def device_data(points: jax.Array, labels: jax.Array, train: jax.Array, test: jax.Array, settings: jax.Array):
+    """A dataset on the device with the chosen features computed, packed."""
+    TRACES["device_data"] += 1
+    arch, _ = SETTINGS.unpack(settings)
+    return DATA.pack(Data(compute_features(points, arch.feature_mask, MAX_WIDTH), points, labels, train, test))
+
+
+@partial(jax.jit, static_argnames="depth")
+def predict(state: jax.Array, settings: jax.Array, points: jax.Array, *, depth: int) -> jax.Array:
     """The network's output at arbitrary points (n, 2), in label units (see frame.score)."""
     TRACES["predict", depth] += 1
-    return score(arch, forward(state.params, arch, compute_features(points, arch.feature_mask, MAX_WIDTH), depth).output)
+    arch, _ = SETTINGS.unpack(settings)
+    params = STATE.unpack(state).params
+    return score(arch, forward(params, arch, compute_features(points, arch.feature_mask, MAX_WIDTH), depth).output)
 
 
-def to_device(dataset: Dataset, arch: Arch) -> Data:
+def to_device(dataset: Dataset, settings: jax.Array) -> jax.Array:
     f32 = lambda a: jnp.asarray(a, jnp.float32)
-    return device_data(f32(dataset.x), f32(dataset.y), f32(dataset.train), f32(dataset.test), arch.feature_mask)
-
-
-DEPTHS = tuple(range(MAX_LAYERS + 1))
+    return device_data(f32(dataset.x), f32(dataset.y), f32(dataset.train), f32(dataset.test), settings)

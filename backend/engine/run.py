@@ -15,7 +15,7 @@ from . import program
 from .config import RESTARTING, Config
 from .data import make_dataset
 from .frame import empty_axes
-from .network import INIT_INDEX, make_arch
+from .network import INIT_INDEX, Arch, make_arch
 from .training import LOSSES, OPTIMIZER_INDEX, REGULARIZATIONS, Hyper, TrainState
 
 HISTORY_LIMIT = 2000  # loss history entries kept; older ones are thinned
@@ -48,12 +48,12 @@ class Snapshot:
 
 def hyper_of(config: Config) -> Hyper:
     return Hyper(
-        learning_rate=jnp.asarray(config.learning_rate, jnp.float32),
-        batch_size=jnp.asarray(config.batch_size, jnp.int32),
-        optimizer=jnp.asarray(OPTIMIZER_INDEX[config.optimizer], jnp.int32),
-        loss=jnp.asarray(LOSSES.index(config.effective_loss), jnp.int32),
-        regularization=jnp.asarray(REGULARIZATIONS.index(config.regularization), jnp.int32),
-        regularization_rate=jnp.asarray(config.regularization_rate, jnp.float32),
+        learning_rate=np.float32(config.learning_rate),
+        batch_size=np.int32(config.batch_size),
+        optimizer=np.int32(OPTIMIZER_INDEX[config.optimizer]),
+        loss=np.int32(LOSSES.index(config.effective_loss)),
+        regularization=np.int32(REGULARIZATIONS.index(config.regularization)),
+        regularization_rate=np.float32(config.regularization_rate),
     )
 
 
@@ -75,18 +75,30 @@ class Run:
             c.dataset, seed=c.seed, num_samples=c.num_samples, noise=c.noise,
             train_fraction=c.train_fraction, custom_points=c.custom_points,
         )
-        self.arch = make_arch(c.features, c.hidden_layers, c.activation, c.output_activation)
-        self.data = program.to_device(self.dataset, self.arch)
-        self.hyper = hyper_of(c)
+        self._set_settings(make_arch(c.features, c.hidden_layers, c.activation, c.output_activation), hyper_of(c))
+        self.data = program.to_device(self.dataset, self.settings)
         key = jax.random.PRNGKey(c.seed)
-        self.state: TrainState = program.new_state(
-            key, self.arch, jnp.asarray(INIT_INDEX[c.init], jnp.int32), jnp.asarray(c.init_scale, jnp.float32)
+        self.packed = program.new_packed_state(
+            key, self.settings, jnp.asarray(INIT_INDEX[c.init], jnp.int32), jnp.asarray(c.init_scale, jnp.float32)
         )
-        self.axes = empty_axes()
+        self.axes = np.asarray(empty_axes())
         self.epoch = 0
         self.status = "paused" if self.status == "diverged" else self.status
         self.history = []
         self.snapshot: Snapshot | None = None
+
+    def _set_settings(self, arch: Arch, hyper: Hyper) -> None:
+        self.arch, self.hyper = arch, hyper
+        self.settings = jnp.asarray(program.SETTINGS.pack_host(jax.device_get((arch, hyper))))
+
+    @property
+    def state(self) -> TrainState:
+        """The training state as a pytree of host arrays (the run itself keeps it packed on the device)."""
+        return program.STATE.unpack_host(np.asarray(self.packed))
+
+    @state.setter
+    def state(self, state: TrainState) -> None:
+        self.packed = jnp.asarray(program.STATE.pack_host(jax.device_get(state)))
 
     @property
     def depth(self) -> int:
@@ -100,11 +112,12 @@ class Run:
             self.status = "paused" if self.status == "diverged" else self.status
             self._build()
             return True
+        arch = self.arch
         if config.loss != old.loss:
-            self.arch = make_arch(config.features, config.hidden_layers, config.activation, config.output_activation)
+            arch = make_arch(config.features, config.hidden_layers, config.activation, config.output_activation)
         if config.optimizer != old.optimizer:
-            self.state = program.reset_optimizer(self.state)
-        self.hyper = hyper_of(config)
+            self.packed = program.reset_optimizer(self.packed)
+        self._set_settings(arch, hyper_of(config))
         return False
 
     def reset(self, seed: int | None = None) -> None:
@@ -118,11 +131,11 @@ class Run:
         """Train `epochs` epochs (0 only looks) and return the frame at the new weights."""
         if self.status == "diverged":
             epochs = 0
-        state, frame = program.advance(
-            self.state, self.arch, self.hyper, self.data, self.axes, jnp.asarray(epochs, jnp.int32), depth=self.depth
+        self.packed, packed_frame = program.advance(
+            self.packed, self.settings, self.data, self.axes, np.int32(epochs), depth=self.depth
         )
-        frame = jax.device_get(frame)
-        self.state, self.axes, self.epoch = state, jnp.asarray(frame.axes), self.epoch + epochs
+        frame = program.frame_layout(self.depth).unpack_host(np.asarray(packed_frame))
+        self.axes, self.epoch = frame.axes, self.epoch + epochs
         if not (np.isfinite(frame.train_loss) and np.isfinite(frame.test_loss)):
             self.status = "diverged"
         self.snapshot = self._snapshot(frame)
@@ -140,7 +153,7 @@ class Run:
         padded = np.zeros((max(-(-n // PREDICT_CHUNK), 1) * PREDICT_CHUNK, 2), np.float32)
         padded[:n] = points
         outputs = [
-            np.asarray(program.predict(self.state, self.arch, jnp.asarray(chunk), depth=self.depth))
+            np.asarray(program.predict(self.packed, self.settings, chunk, depth=self.depth))
             for chunk in np.split(padded, len(padded) // PREDICT_CHUNK)
         ]
         return np.concatenate(outputs)[:n]
@@ -157,7 +170,7 @@ class Run:
         """Real weights and biases per weight layer, input side first; features in registry order."""
         from .features import FEATURES
 
-        params = jax.device_get(self.state.params)
+        params = self.state.params
         chosen = [i for i, name in enumerate(FEATURES) if name in self.config.features]
         rows, weights, biases = chosen, [], []
         for layer, width in enumerate(self.config.hidden_layers):
@@ -244,8 +257,8 @@ def import_run(document: dict) -> Run:
             arrays.append(_array(leaf, like))
         except ValueError as error:
             raise ValueError(f"state.{i}: {error}") from None
-    run.state = jax.tree.unflatten(treedef, [jnp.asarray(a) for a in arrays])
-    run.axes = jnp.asarray(_array(document["axes"], run.axes))
+    run.state = jax.tree.unflatten(treedef, arrays)
+    run.axes = _array(document["axes"], run.axes)
     run.epoch = document["epoch"]
     run.status = document["status"] if document["status"] == "diverged" else "paused"
     run.history = [tuple(h) for h in document["history"]]
