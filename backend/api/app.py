@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from ..engine.config import Config
+from ..engine.data import SLOTS, slots_for
 from ..engine.network import MAX_LAYERS
 from ..engine.run import Run
 from ..settings import Settings, get_settings
@@ -25,26 +26,29 @@ EXPIRY_INTERVAL = 30.0  # seconds between idle-session sweeps
 log = logging.getLogger("layerlab")
 
 
-def warmup_depths(settings: Settings) -> list[int]:
-    """Which network depths to compile at start-up: the default first."""
-    default = len(Config().hidden_layers)
+def warmup_programs(settings: Settings) -> list[tuple[int, int]]:
+    """Which (depth, num_samples) programs to compile at start-up: the default first."""
+    default = Config()
+    first = (len(default.hidden_layers), default.num_samples)
     if settings.warmup == "none":
         return []
     if settings.warmup == "default":
-        return [default]
-    return [default] + [d for d in range(MAX_LAYERS + 1) if d != default]
+        return [first]
+    sizes = [default.num_samples] + [slots for slots in SLOTS if slots_for(default.num_samples) != slots]
+    rest = [(depth, n) for n in sizes for depth in range(MAX_LAYERS + 1) if (depth, n) != first]
+    return [first] + rest
 
 
-def _compile(depth: int) -> None:
-    run = Run(Config(hidden_layers=[2] * depth))
+def _compile(depth: int, num_samples: int) -> None:
+    run = Run(Config(hidden_layers=[2] * depth, num_samples=num_samples))
     run.advance(1)
     run.predict([[0.0, 0.0]])
 
 
 async def _warm_up(app: FastAPI, settings: Settings) -> None:
     loop = asyncio.get_running_loop()
-    for depth in warmup_depths(settings):
-        await loop.run_in_executor(app.state.pool, _compile, depth)
+    for depth, num_samples in warmup_programs(settings):
+        await loop.run_in_executor(app.state.pool, _compile, depth, num_samples)
     app.state.ready.set()
     log.info("layerlab: compiled programs ready")
 

@@ -12,17 +12,23 @@ from typing import Callable
 import numpy as np
 
 EXTENT = 6.0  # the plane spans [-EXTENT, EXTENT] on both axes
-MAX_SAMPLES = 2000  # every dataset is padded to this many points
+MAX_SAMPLES = 2000  # points in a dataset at most
+SLOTS = (512, MAX_SAMPLES)  # a dataset is padded to the smallest of these that holds it, so a small one never pays for the largest
+
+
+def slots_for(n: int) -> int:
+    """How many slots a dataset of n points is padded to."""
+    return next(slots for slots in SLOTS if n <= slots)
 
 
 @dataclass(frozen=True)
 class Dataset:
-    """Points with labels and a train/test split, padded to MAX_SAMPLES."""
+    """Points with labels and a train/test split, padded to slots_for(n) slots."""
 
-    x: np.ndarray  # (MAX_SAMPLES, 2) float32 coordinates
-    y: np.ndarray  # (MAX_SAMPLES,) float32 labels: ±1 for classification, [-1, 1] for regression
-    train: np.ndarray  # (MAX_SAMPLES,) bool, real training points
-    test: np.ndarray  # (MAX_SAMPLES,) bool, real test points
+    x: np.ndarray  # (slots, 2) float32 coordinates
+    y: np.ndarray  # (slots,) float32 labels: ±1 for classification, [-1, 1] for regression
+    train: np.ndarray  # (slots,) bool, real training points
+    test: np.ndarray  # (slots,) bool, real test points
 
     @property
     def n_train(self) -> int:
@@ -143,8 +149,9 @@ def make_dataset(
     x, y = x[order], y[order]
     n_train = int(round(n * train_fraction)) if n > 1 else n
     n_train = min(max(n_train, 1), n - 1) if n > 1 else n  # keep at least one test point
-    padded_x = np.zeros((MAX_SAMPLES, 2), np.float32)
-    padded_y = np.zeros(MAX_SAMPLES, np.float32)
+    slots = slots_for(n)
+    padded_x = np.zeros((slots, 2), np.float32)
+    padded_y = np.zeros(slots, np.float32)
     padded_x[:n], padded_y[:n] = x, y
-    index = np.arange(MAX_SAMPLES)
+    index = np.arange(slots)
     return Dataset(padded_x, padded_y, index < n_train, (index >= n_train) & (index < n))

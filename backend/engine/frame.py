@@ -40,7 +40,7 @@ class Frame(NamedTuple):
     gradient_norms: jax.Array  # (depth + 1,) input side first
     update_ratios: jax.Array  # (depth + 1,)
     saturation: jax.Array  # (depth + 1,)
-    projections: jax.Array  # (depth, MAX_SAMPLES, 2)
+    projections: jax.Array  # (depth, slots, 2)
     axes: jax.Array  # (MAX_LAYERS, 2, MAX_WIDTH) projection axes, fed back next frame
     probe_accuracy: jax.Array  # (depth,)
     input_probe_accuracy: jax.Array  # ()

@@ -17,7 +17,7 @@ from functools import cache, partial
 import jax
 import jax.numpy as jnp
 
-from .data import MAX_SAMPLES, Dataset
+from .data import SLOTS, Dataset
 from .features import compute_features
 from .frame import empty_axes, make_frame, score
 from .network import MAX_LAYERS, MAX_WIDTH, Arch, forward, init_params, make_arch
@@ -39,23 +39,32 @@ def _templates():
     arch = make_arch(["x1"], [], "tanh", "tanh")
     hyper = Hyper(*(jnp.zeros((), dtype) for dtype in (jnp.float32, jnp.int32, jnp.int32, jnp.int32, jnp.int32, jnp.float32)))
     state = jax.eval_shape(_fresh, jax.random.PRNGKey(0), arch, jnp.int32(0), jnp.float32(1))
-    data = Data(*(jax.ShapeDtypeStruct(shape, jnp.float32) for shape in
-                  ((MAX_SAMPLES, MAX_WIDTH), (MAX_SAMPLES, 2), (MAX_SAMPLES,), (MAX_SAMPLES,), (MAX_SAMPLES,))))
-    return state, (arch, hyper), data
+    return state, (arch, hyper)
 
 
-_STATE_TEMPLATE, _SETTINGS_TEMPLATE, _DATA_TEMPLATE = _templates()
+def _data_template(slots: int) -> Data:
+    shapes = ((slots, MAX_WIDTH), (slots, 2), (slots,), (slots,), (slots,))
+    return Data(*(jax.ShapeDtypeStruct(shape, jnp.float32) for shape in shapes))
+
+
+_STATE_TEMPLATE, _SETTINGS_TEMPLATE = _templates()
 STATE = Layout(_STATE_TEMPLATE)  # TrainState <-> one vector
 SETTINGS = Layout(_SETTINGS_TEMPLATE)  # (Arch, Hyper) <-> one vector
-DATA = Layout(_DATA_TEMPLATE)  # Data <-> one vector
+DATA = {slots: Layout(_data_template(slots)) for slots in SLOTS}  # Data <-> one vector, per padded size
+_SLOTS_OF = {layout.size: slots for slots, layout in DATA.items()}
+
+
+def slots_of(data: jax.Array) -> int:
+    """The padded dataset size a packed data vector holds."""
+    return _SLOTS_OF[data.shape[0]]
 
 
 @cache
-def frame_layout(depth: int) -> Layout:
-    """Frame <-> one vector, for a network of `depth` hidden layers."""
+def frame_layout(depth: int, slots: int) -> Layout:
+    """Frame <-> one vector, for a network of `depth` hidden layers over `slots` data slots."""
     arch, hyper = _SETTINGS_TEMPLATE
     shapes = jax.eval_shape(
-        partial(make_frame, depth=depth), _STATE_TEMPLATE, arch, hyper, _DATA_TEMPLATE, empty_axes()
+        partial(make_frame, depth=depth), _STATE_TEMPLATE, arch, hyper, _data_template(slots), empty_axes()
     )
     return Layout(shapes)
 
@@ -63,13 +72,17 @@ def frame_layout(depth: int) -> Layout:
 @partial(jax.jit, static_argnames="depth")
 def advance(state: jax.Array, settings: jax.Array, data: jax.Array, prev_axes: jax.Array, epochs: jax.Array,
             *, depth: int) -> tuple[jax.Array, jax.Array]:
-    """Train `epochs` epochs, then compute the frame at the new weights: (state, frame), both packed."""
-    TRACES["advance", depth] += 1
+    """Train `epochs` epochs, then compute the frame at the new weights: (state, frame), both packed.
+
+    Each depth, and each padded dataset size (the data vector's length), is a program of its own.
+    """
+    slots = slots_of(data)
+    TRACES["advance", depth, slots] += 1
     arch, hyper = SETTINGS.unpack(settings)
-    data = DATA.unpack(data)
+    data = DATA[slots].unpack(data)
     trained = train_epochs(STATE.unpack(state), arch, hyper, data, epochs, depth)
     frame = make_frame(trained, arch, hyper, data, prev_axes, depth)
-    return STATE.pack(trained), frame_layout(depth).pack(frame)
+    return STATE.pack(trained), frame_layout(depth, slots).pack(frame)
 
 
 @jax.jit
@@ -98,9 +111,9 @@ def reset_optimizer(state: jax.Array) -> jax.Array:
 @jax.jit
 def device_data(points: jax.Array, labels: jax.Array, train: jax.Array, test: jax.Array, settings: jax.Array):
     """A dataset on the device with the chosen features computed, packed."""
-    TRACES["device_data"] += 1
+    TRACES["device_data", points.shape[0]] += 1
     arch, _ = SETTINGS.unpack(settings)
-    return DATA.pack(Data(compute_features(points, arch.feature_mask, MAX_WIDTH), points, labels, train, test))
+    return DATA[points.shape[0]].pack(Data(compute_features(points, arch.feature_mask, MAX_WIDTH), points, labels, train, test))
 
 
 @partial(jax.jit, static_argnames="depth")

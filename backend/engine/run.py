@@ -134,7 +134,7 @@ class Run:
         self.packed, packed_frame = program.advance(
             self.packed, self.settings, self.data, self.axes, np.int32(epochs), depth=self.depth
         )
-        frame = program.frame_layout(self.depth).unpack_host(np.asarray(packed_frame))
+        frame = program.frame_layout(self.depth, len(self.dataset.x)).unpack_host(np.asarray(packed_frame))
         self.axes, self.epoch = frame.axes, self.epoch + epochs
         if not (np.isfinite(frame.train_loss) and np.isfinite(frame.test_loss)):
             self.status = "diverged"

@@ -45,11 +45,11 @@ class Data(NamedTuple):
     The training points fill the first slots (make_dataset's layout); training relies on it.
     """
 
-    inputs: jax.Array  # (MAX_SAMPLES, MAX_WIDTH) features of every point
-    points: jax.Array  # (MAX_SAMPLES, 2) raw coordinates
-    labels: jax.Array  # (MAX_SAMPLES,)
-    train: jax.Array  # (MAX_SAMPLES,) float mask
-    test: jax.Array  # (MAX_SAMPLES,) float mask
+    inputs: jax.Array  # (slots, MAX_WIDTH) features of every point
+    points: jax.Array  # (slots, 2) raw coordinates
+    labels: jax.Array  # (slots,)
+    train: jax.Array  # (slots,) float mask
+    test: jax.Array  # (slots,) float mask
 
 
 class TrainState(NamedTuple):

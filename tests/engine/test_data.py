@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backend.engine.data import DATASETS, EXTENT, MAX_SAMPLES, make_dataset
+from backend.engine.data import DATASETS, EXTENT, MAX_SAMPLES, SLOTS, make_dataset, slots_for
 
 GENERATED = [name for name, (generator, _) in DATASETS.items() if generator is not None]
 CIRCLE_RADIUS = 5.0  # the circle dataset's outer radius; +1 inside half of it
@@ -43,7 +43,9 @@ def test_every_generator_gives_the_requested_points_split_as_asked(name, seed, n
         assert np.all((-1 <= y) & (y <= 1))
     else:
         assert set(np.unique(y)) == {-1.0, 1.0}
-    assert d.x.shape == (MAX_SAMPLES, 2) and d.x.dtype == np.float32 and d.y.dtype == np.float32
+    # Padded to the smallest slot count that holds the points.
+    assert d.x.shape == (slots_for(num_samples), 2) and d.x.dtype == np.float32 and d.y.dtype == np.float32
+    assert num_samples <= len(d.x) and all(len(d.x) <= s or s < num_samples for s in SLOTS)
 
 
 @pytest.mark.parametrize("name", GENERATED)

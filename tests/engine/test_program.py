@@ -1,4 +1,5 @@
 """The compiled programs: once warm, no setting change traces (and so compiles) again."""
+import itertools
 from collections import Counter
 
 import numpy as np
@@ -6,6 +7,7 @@ import pytest
 
 from backend.engine import program
 from backend.engine.config import Config
+from backend.engine.data import MAX_SAMPLES
 from backend.engine.features import FEATURES
 from backend.engine.run import Run
 
@@ -14,9 +16,9 @@ CUSTOM = [[1.0, 2.0, 1.0], [-3.0, 0.5, -1.0], [2.5, -4.0, 1.0], [-1.0, -1.0, -1.
 
 
 def warm_up() -> None:
-    """Every program at every depth used, as a session's first frame would run them."""
-    for hidden in DEPTHS.values():
-        run = Run(Config(hidden_layers=hidden))
+    """Every program at every depth used and both padded dataset sizes, as the server's warm-up runs them."""
+    for hidden, num_samples in itertools.product(DEPTHS.values(), (500, MAX_SAMPLES)):
+        run = Run(Config(hidden_layers=hidden, num_samples=num_samples))
         run.advance(0)
         run.advance(2)
         run.predict(np.zeros((3, 2)))
