@@ -131,13 +131,16 @@ async def publish(session: LiveSession, epochs: int) -> None:
 async def drive(session: LiveSession, settings: Settings) -> None:
     """Train and publish while the session plays and someone watches."""
     loop = asyncio.get_running_loop()
+    period = 1.0 / settings.max_fps
+    due = loop.time()
     try:
         while session.playing and session.viewers and not session.closed:
-            started = loop.time()
             await publish(session, session.epochs_per_frame)
             if session.run.status == "diverged":
                 break
-            await asyncio.sleep(max(0.0, 1.0 / settings.max_fps - (loop.time() - started)))
+            # A fixed schedule, so sleep's overshoot does not add up; a late frame resets it.
+            due = max(due + period, loop.time())
+            await asyncio.sleep(due - loop.time())
     finally:
         session.pause()
         session.driver = None
