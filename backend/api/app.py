@@ -46,9 +46,12 @@ def _compile(depth: int, num_samples: int) -> None:
 
 
 async def _warm_up(app: FastAPI, settings: Settings) -> None:
+    """Compile the default program first, then the rest on every worker at once (compiles run in parallel)."""
     loop = asyncio.get_running_loop()
-    for depth, num_samples in warmup_programs(settings):
+    programs = warmup_programs(settings)
+    for depth, num_samples in programs[:1]:
         await loop.run_in_executor(app.state.pool, _compile, depth, num_samples)
+    await asyncio.gather(*(loop.run_in_executor(app.state.pool, _compile, *p) for p in programs[1:]))
     app.state.ready.set()
     log.info("layerlab: compiled programs ready")
 
