@@ -2,7 +2,7 @@
 
 Prints frames/s per session, frame bytes, p50/p95 frame interval, the delay from a
 setting change to the frame that shows it, and the server's CPU use.
-Run: .venv/bin/python -m bench.load [--sessions 1 32] [--seconds 10] [--epochs-per-frame 1]
+Run: .venv/bin/python -m bench.load [--sessions 1 8 32] [--seconds 8] [--epochs-per-frame 1] [--max-fps 60]
 """
 from __future__ import annotations
 
@@ -37,8 +37,8 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def start_server(port: int) -> subprocess.Popen:
-    env = {**os.environ, "LAYERLAB_WARMUP": "default", "LAYERLAB_MAX_SESSIONS": "256"}
+def start_server(port: int, max_fps: float) -> subprocess.Popen:
+    env = {**os.environ, "LAYERLAB_WARMUP": "default", "LAYERLAB_MAX_SESSIONS": "256", "LAYERLAB_MAX_FPS": str(max_fps)}
     process = subprocess.Popen([sys.executable, "-m", "backend", "--port", str(port)], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
@@ -110,9 +110,12 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--epochs-per-frame", type=int, default=1)
+    parser.add_argument("--max-fps", type=float, default=60.0, help="the server's frame-rate cap per session")
     args = parser.parse_args()
     port = free_port()
-    server = start_server(port)
+    server = start_server(port, args.max_fps)
+    print(f"server cap {args.max_fps:g} frames/s per session; {args.epochs_per_frame} epoch(s) per frame; "
+          f"{args.seconds:g} s per case; {os.cpu_count()} CPUs")
     base = f"http://127.0.0.1:{port}"
     try:
         print("| network | sessions | frames/s per session (min / median) | frame bytes (median / max) "

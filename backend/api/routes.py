@@ -158,9 +158,10 @@ def delete_session(request: Request, session_id: str) -> Response:
 def snapshot_reply(run: Run, snap: EngineSnapshot) -> schemas.Snapshot:
     extent = [-EXTENT, EXTENT, -EXTENT, EXTENT]
     grid = lambda values: schemas.Grid(extent=extent, resolution=len(values), values=clean(values))
+    state = _state(run)
     return schemas.Snapshot(
         epoch=snap.epoch, status=snap.status,
-        train_loss=_state(run).train_loss, test_loss=_state(run).test_loss,
+        train_loss=state.train_loss, test_loss=state.test_loss,
         train_accuracy=snap.train_accuracy, test_accuracy=snap.test_accuracy,
         layer_sizes=run.layer_sizes(),
         output=grid(snap.output),

@@ -116,7 +116,7 @@ class Options(BaseModel):
     losses: list[str]
     regularizations: list[str]
     defaults: Config
-    limits: dict[str, float]
-    grid: dict[str, float]
+    limits: dict[str, int | float]
+    grid: dict[str, int | float]
 
 

@@ -13,7 +13,7 @@ import jax.numpy as jnp
 
 from .data import EXTENT
 from .features import compute_features
-from .network import MAX_LAYERS, MAX_WIDTH, Arch, Params, forward, layer_masks, slope, weight_masks
+from .network import ACTIVATION_INDEX, MAX_LAYERS, MAX_WIDTH, Arch, Params, forward, layer_masks, slope, weight_masks
 from .training import Data, Hyper, TrainState, data_loss, point_loss
 
 DENSITY = 100  # output grid cells per side
@@ -48,8 +48,6 @@ class Frame(NamedTuple):
 
 def score(arch: Arch, output: jax.Array) -> jax.Array:
     """The output in label units: a sigmoid's probability p becomes 2p − 1; others pass through."""
-    from .network import ACTIVATION_INDEX
-
     return jnp.where(arch.output == ACTIVATION_INDEX["sigmoid"], 2.0 * output - 1.0, output)
 
 

@@ -12,7 +12,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from .features import NUM_FEATURES
+from .features import NUM_FEATURES, feature_mask
 
 MAX_LAYERS = 10  # hidden layers at most
 MAX_WIDTH = 16  # units per hidden layer at most; also the padded input width
@@ -52,8 +52,7 @@ class Arch(NamedTuple):
 
 
 def make_arch(features, hidden_layers, activation: str, output: str) -> Arch:
-    from .features import feature_mask
-
+    """The traced description of a network with these features, hidden layer widths and activations."""
     units = jnp.zeros((MAX_LAYERS, MAX_WIDTH), jnp.float32)
     for layer, width in enumerate(hidden_layers):
         units = units.at[layer, :width].set(1.0)
