@@ -21,6 +21,7 @@ const HOVER_MAP = 64; // cells per side of a hovered feature's map on the output
 const SEED_RANGE = 100000; // new data draws its seed below this
 const NEW_LAYER_WIDTH = 2; // neurons in a layer the add button makes
 const STARTER_POINTS = [[-3, 0, -1], [3, 0, 1]]; // a custom dataset's points before any are drawn
+const PREPARING_MS = 400; // a change unanswered this long shows the "preparing" note (a new depth compiles)
 
 /** @param {string} id @returns {any} */
 const $ = (id) => document.getElementById(id);
@@ -57,6 +58,8 @@ async function start() {
   /** @type {import("./charts.js").Sample[]} */ const samples = [];
   let dataVersion = -1;
   let dirty = true;
+  /** @type {number | null} */ let awaitingSince = performance.now(); // since when a frame for the current settings is awaited
+  const preparingNote = $("preparing");
   /** @type {import("./network.js").Hover} */ let hover = null;
   /** @type {Map<string, Uint8Array>} */ const featureMaps = new Map();
 
@@ -142,6 +145,7 @@ async function start() {
     }
     if (Object.keys(config).length) {
       if (!stream.send({ type: "config", config })) Object.assign(pending, config);
+      awaitingSince = performance.now();
     }
     if ("epochs_per_frame" in changes) stream.send({ type: "speed", epochs_per_frame: state.epochs_per_frame });
     if (state.view_layer >= state.hidden_layers.length && state.hidden_layers.length) {
@@ -255,13 +259,15 @@ async function start() {
         const kept = samples.filter((_, i) => i % 2 === 0 || i === samples.length - 1);
         samples.splice(0, samples.length, ...kept);
       }
+      const expected = [state.features.length, ...state.hidden_layers, 1];
+      if (awaitingSince !== null && JSON.stringify(meta.layer_sizes) === JSON.stringify(expected)) awaitingSince = null;
       if (meta.status === "diverged" && !diverged) setDiverged(true);
       if (meta.status !== "diverged" && diverged) setDiverged(false);
       frame = next;
       dirty = true;
     },
     text(message) {
-      if (message.type === "error") say(message.error);
+      if (message.type === "error") { say(message.error); awaitingSince = null; }
       else if (message.type === "status" && message.status === "diverged") setDiverged(true);
     },
     connection(connection, detail) {
@@ -291,6 +297,8 @@ async function start() {
 
   function draw() {
     requestAnimationFrame(draw);
+    const preparing = awaitingSince !== null && performance.now() - awaitingSince > PREPARING_MS;
+    if (preparingNote.hidden === preparing) preparingNote.hidden = !preparing;
     if (!dirty || !frame) return;
     dirty = false;
     const meta = frame.meta;
