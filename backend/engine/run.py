@@ -75,6 +75,8 @@ class Run:
             c.dataset, seed=c.seed, num_samples=c.num_samples, noise=c.noise,
             train_fraction=c.train_fraction, custom_points=c.custom_points,
         )
+        points = np.concatenate([self.dataset.x, self.dataset.y[:, None]], axis=1)
+        self.train_points, self.test_points = points[self.dataset.train], points[self.dataset.test]
         self._set_settings(make_arch(c.features, c.hidden_layers, c.activation, c.output_activation), hyper_of(c))
         self.data = program.to_device(self.dataset, self.settings)
         key = jax.random.PRNGKey(c.seed)
@@ -182,12 +184,10 @@ class Run:
         return weights, biases
 
     def _snapshot(self, frame) -> Snapshot:
-        d = self.dataset
         classify = not self.config.regression
         widths = self.config.hidden_layers
         weights, biases = self.weights()
-        points = np.concatenate([d.x, d.y[:, None]], axis=1)
-        real = d.train | d.test
+        n_real = len(self.train_points) + len(self.test_points)  # train then test fill the first slots
         accuracy = lambda v: _finite(float(v)) if classify else None
         return Snapshot(
             epoch=self.epoch,
@@ -203,11 +203,11 @@ class Run:
             gradient_norms=np.asarray(frame.gradient_norms),
             update_ratios=np.asarray(frame.update_ratios),
             saturation=np.asarray(frame.saturation),
-            projections=[np.asarray(frame.projections[layer][real]) for layer in range(len(widths))],
+            projections=[frame.projections[layer][:n_real] for layer in range(len(widths))],
             probe_accuracy=[accuracy(v) for v in frame.probe_accuracy],
             input_probe_accuracy=accuracy(frame.input_probe_accuracy),
-            train_points=points[d.train],
-            test_points=points[d.test],
+            train_points=self.train_points,
+            test_points=self.test_points,
         )
 
 
