@@ -215,6 +215,9 @@ async def serve(ws: WebSocket, session: LiveSession | None, settings: Settings, 
         done, _ = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
         for task in (sender, receiver):
             task.cancel()
+        for task in done:  # a stalled or closed peer ends the stream; its error is expected, not news
+            if not task.cancelled():
+                task.exception()
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:

@@ -27,15 +27,15 @@ const VIRIDIS = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [190
 
 /**
  * A colour for weight layer i of n, from viridis.
- * @param {number} i @param {number} n @returns {string}
+ * @param {number} i @param {number} n @param {number} [alpha] @returns {string}
  */
-export function layerColour(i, n) {
+export function layerColour(i, n, alpha = 1) {
   const t = n <= 1 ? 0 : i / (n - 1);
   const x = t * (VIRIDIS.length - 1);
   const k = Math.min(VIRIDIS.length - 2, Math.floor(x));
   const f = x - k;
   const c = VIRIDIS[k].map((v, j) => Math.round(v + (VIRIDIS[k + 1][j] - v) * f));
-  return `rgb(${c[0]},${c[1]},${c[2]})`;
+  return alpha === 1 ? `rgb(${c[0]},${c[1]},${c[2]})` : `rgba(${c[0]},${c[1]},${c[2]},${alpha})`;
 }
 
 /**
@@ -67,10 +67,10 @@ function short(v) {
  * Axes with a few y labels; returns a function from value to y.
  * @param {CanvasRenderingContext2D} context @param {number} width @param {number} height
  * @param {number} lo @param {number} hi @param {boolean} log
- * @param {number} firstEpoch @param {number} lastEpoch
+ * @param {number} firstEpoch @param {number} lastEpoch @param {typeof PAD} [pad]
  */
-function axes(context, width, height, lo, hi, log, firstEpoch, lastEpoch) {
-  const bottom = height - PAD.bottom, top = PAD.top;
+function axes(context, width, height, lo, hi, log, firstEpoch, lastEpoch, pad = PAD) {
+  const bottom = height - pad.bottom, top = pad.top;
   const f = log ? Math.log10 : (/** @type {number} */ v) => v;
   const a = f(lo), b = f(hi);
   const y = (/** @type {number} */ v) => bottom - ((f(Math.max(v, log ? MIN_LOG : -Infinity)) - a) / (b - a || 1)) * (bottom - top);
@@ -85,33 +85,34 @@ function axes(context, width, height, lo, hi, log, firstEpoch, lastEpoch) {
   const step = Math.max(1, Math.ceil(ticks.length / 5));
   ticks.filter((_, i) => i % step === 0).forEach((t) => {
     const ty = Math.round(y(t)) + 0.5;
-    context.beginPath(); context.moveTo(PAD.left, ty); context.lineTo(width - PAD.right, ty); context.stroke();
-    context.fillText(short(t), PAD.left - 4, ty);
+    context.beginPath(); context.moveTo(pad.left, ty); context.lineTo(width - pad.right, ty); context.stroke();
+    context.fillText(short(t), pad.left - 4, ty);
   });
   context.textAlign = "left";
   context.textBaseline = "alphabetic";
-  context.fillText(`epoch ${firstEpoch}`, PAD.left, height - 5);
+  context.fillText(`epoch ${firstEpoch}`, pad.left, height - 5);
   context.textAlign = "right";
-  context.fillText(String(lastEpoch), width - PAD.right, height - 5);
+  context.fillText(String(lastEpoch), width - pad.right, height - 5);
   return y;
 }
 
 /**
  * A line through history values.
  * @param {CanvasRenderingContext2D} context @param {Sample[]} history
- * @param {(s: Sample) => number | null | undefined} value @param {(v: number) => number} y
+ * @param {(s: Sample, i: number) => number | null | undefined} value @param {(v: number) => number} y
  * @param {number} width @param {string} colour @param {number[]} [dash]
+ * @param {{pad?: typeof PAD, lineWidth?: number}} [style]
  */
-function line(context, history, value, y, width, colour, dash = []) {
+function line(context, history, value, y, width, colour, dash = [], { pad = PAD, lineWidth = 1.6 } = {}) {
   const first = history[0].epoch, span = Math.max(1, history[history.length - 1].epoch - first);
-  const x = (/** @type {number} */ e) => PAD.left + ((e - first) / span) * (width - PAD.left - PAD.right);
+  const x = (/** @type {number} */ e) => pad.left + ((e - first) / span) * (width - pad.left - pad.right);
   context.strokeStyle = colour;
-  context.lineWidth = 1.6;
+  context.lineWidth = lineWidth;
   context.setLineDash(dash);
   context.beginPath();
   let drawing = false;
-  for (const s of history) {
-    const v = value(s);
+  for (const [i, s] of history.entries()) {
+    const v = value(s, i);
     if (v == null || !Number.isFinite(v)) { drawing = false; continue; }
     if (drawing) context.lineTo(x(s.epoch), y(v)); else context.moveTo(x(s.epoch), y(v));
     drawing = true;
@@ -134,8 +135,23 @@ export function drawLoss(canvas, history) {
   line(context, history, (s) => s.test_loss, y, width, TEST_COLOUR, [4, 3]);
 }
 
+const FLOW_PAD = { ...PAD, right: 34 }; // the gradient chart keeps room on the right for its line names
+const FLOW_SMOOTHING = 0.85; // weight of the past in the running mean (in log space) drawn over the noisy norms
+const RAW_ALPHA = 0.22; // opacity of the raw per-frame norms behind the running mean
+const NAME_GAP = 11; // px at least between two line names at the right edge
+
 /**
- * Per-layer gradient norm over time on a log scale, one viridis line per weight layer.
+ * The short name of weight layer i of n at the end of its line: L1, L2, …, out.
+ * @param {number} i @param {number} n
+ */
+export function layerName(i, n) {
+  return i === n - 1 ? "out" : `L${i + 1}`;
+}
+
+/**
+ * Per-layer gradient norm over time on a log scale, one viridis line per weight layer: the raw
+ * per-frame norms faint, a running mean in log space bold, and each line named at its right end,
+ * so a layer whose gradient sits orders of magnitude below the others is plain to see.
  * @param {HTMLCanvasElement} canvas @param {Sample[]} history
  */
 export function drawGradientFlow(canvas, history) {
@@ -148,10 +164,45 @@ export function drawGradientFlow(canvas, history) {
   lo = Math.max(MIN_LOG, 10 ** Math.floor(Math.log10(lo)));
   hi = 10 ** Math.ceil(Math.log10(hi));
   if (hi <= lo) hi = lo * 10;
-  const y = axes(context, width, height, lo, hi, true, history[0].epoch, history[history.length - 1].epoch);
+  const y = axes(context, width, height, lo, hi, true, history[0].epoch, history[history.length - 1].epoch, FLOW_PAD);
+  /** @type {{name: string, colour: string, y: number}[]} */
+  const ends = [];
   for (let i = 0; i < layers; i++) {
-    line(context, history, (s) => (s.gradient_norms.length === layers ? s.gradient_norms[i] : null), y, width, layerColour(i, layers));
+    const raw = history.map((s) => (s.gradient_norms.length === layers ? s.gradient_norms[i] : NaN));
+    const smooth = runningMean(raw);
+    const colour = layerColour(i, layers);
+    line(context, history, (_, k) => raw[k], y, width, layerColour(i, layers, RAW_ALPHA), [], { pad: FLOW_PAD, lineWidth: 1 });
+    line(context, history, (_, k) => smooth[k], y, width, colour, [], { pad: FLOW_PAD, lineWidth: 2.2 });
+    const last = smooth.findLast(Number.isFinite);
+    if (last !== undefined) ends.push({ name: layerName(i, layers), colour, y: y(last) });
   }
+  // Names at the right edge, nudged apart where lines end close together.
+  ends.sort((a, b) => a.y - b.y);
+  for (let k = 1; k < ends.length; k++) ends[k].y = Math.max(ends[k].y, ends[k - 1].y + NAME_GAP);
+  const overflow = ends.length ? ends[ends.length - 1].y - (height - FLOW_PAD.bottom) : 0;
+  if (overflow > 0) for (const end of ends) end.y -= overflow;
+  for (let k = ends.length - 2; k >= 0; k--) ends[k].y = Math.min(ends[k].y, ends[k + 1].y - NAME_GAP);
+  context.font = `600 ${FONT}`;
+  context.textAlign = "left";
+  context.textBaseline = "middle";
+  for (const end of ends) {
+    context.fillStyle = end.colour;
+    context.fillText(end.name, width - FLOW_PAD.right + 4, end.y);
+  }
+}
+
+/**
+ * An exponential running mean of positive values in log space (a geometric mean); gaps stay gaps.
+ * @param {number[]} values @returns {number[]}
+ */
+function runningMean(values) {
+  let mean = NaN;
+  return values.map((v) => {
+    if (!(Number.isFinite(v) && v > 0)) { mean = NaN; return NaN; }
+    const log = Math.log10(v);
+    mean = Number.isFinite(mean) ? FLOW_SMOOTHING * mean + (1 - FLOW_SMOOTHING) * log : log;
+    return 10 ** mean;
+  });
 }
 
 const BAR_GAP = 3; // px between bars

@@ -11,7 +11,7 @@ import { decodeFrame } from "./protocol.js";
 import { FEATURE_FORMULAS, FEATURE_LABELS, sample } from "./heatmap.js";
 import { createNetwork } from "./network.js";
 import { createOutput, pointsOf } from "./output.js";
-import { drawGradientFlow, drawLayerBars, drawLoss, layerColour } from "./charts.js";
+import { drawGradientFlow, drawLayerBars, drawLoss, layerColour, layerName } from "./charts.js";
 import { drawProbes, drawProjection } from "./layerview.js";
 import { bindControls } from "./controls.js";
 
@@ -168,7 +168,7 @@ async function start() {
       const item = document.createElement("span");
       const swatch = document.createElement("i");
       swatch.style.background = layerColour(i, n);
-      item.append(swatch, i === n - 1 ? "output" : `layer ${i + 1}`);
+      item.append(swatch, `${i === n - 1 ? "output" : `layer ${i + 1}`} (${layerName(i, n)})`);
       return item;
     }));
   }

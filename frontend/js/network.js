@@ -14,6 +14,7 @@ const LINK_HIT_PX = 5; // how near the pointer must be to a link to name it
 const LINK_SAMPLES = 12; // points per link when testing the pointer against its curve
 const POSITIVE_LINK = "8, 119, 189"; // blue
 const NEGATIVE_LINK = "245, 147, 34"; // orange
+const CROWDED_LAYERS = 3; // from this many hidden layers on, columns drop the word "neurons" to fit
 
 /**
  * @typedef {{kind: "neuron", layer: number, index: number} | {kind: "feature", name: string} | null} Hover
@@ -59,6 +60,7 @@ export function createNetwork(root, featureNames, maxWidth, on) {
     active = featureNames.filter((f) => features.includes(f));
     widths = [...hidden];
     columns.replaceChildren(links);
+    columns.classList.toggle("crowded", widths.length >= CROWDED_LAYERS);
     featureNodes.clear();
 
     const input = column("Features", "features");
@@ -93,7 +95,11 @@ export function createNetwork(root, featureNames, maxWidth, on) {
       less.addEventListener("click", () => on.resize(layer, -1));
       more.addEventListener("click", () => on.resize(layer, +1));
       const count = document.createElement("span");
-      count.textContent = `${width} neuron${width === 1 ? "" : "s"}`;
+      const unit = document.createElement("span");
+      unit.className = "unit";
+      unit.textContent = ` neuron${width === 1 ? "" : "s"}`;
+      count.append(String(width), unit);
+      count.title = `${width} neuron${width === 1 ? "" : "s"}`;
       head.append(less, count, more);
       col.insertBefore(head, col.children[1]);
       return Array.from({ length: width }, (_, index) => {
@@ -160,10 +166,14 @@ export function createNetwork(root, featureNames, maxWidth, on) {
     dirty = false;
     const base = columns.getBoundingClientRect();
     const ratio = window.devicePixelRatio || 1;
-    links.width = Math.round(columns.scrollWidth * ratio);
-    links.height = Math.round(columns.scrollHeight * ratio);
-    links.style.width = `${columns.scrollWidth}px`;
-    links.style.height = `${columns.scrollHeight}px`;
+    // The links canvas itself must not count towards the size it is given (it may be wider from before).
+    links.style.width = links.style.height = "0";
+    links.width = links.height = 0;
+    const width = columns.scrollWidth, height = columns.scrollHeight;
+    links.width = Math.round(width * ratio);
+    links.height = Math.round(height * ratio);
+    links.style.width = `${width}px`;
+    links.style.height = `${height}px`;
     /** @param {Element} el */
     const ends = (el) => {
       const r = el.getBoundingClientRect();
