@@ -9,7 +9,9 @@ import { dequantise } from "./protocol.js";
 
 const POINT_RADIUS = 2.6; // px
 const MARGIN = 10; // px around the scatter
-const PROBE_PAD = { left: 58, right: 44 }; // px: room for layer names and percentages
+const PROBE_PAD = { left: 58, right: 44 }; // px at least: room for layer names and percentages
+const PROBE_FONT = "11px system-ui, sans-serif";
+const PROBE_CHOSEN_FONT = `600 ${PROBE_FONT}`; // the row of the layer the scatter shows
 
 /**
  * Scatter of the frame's projection, coloured by the labels of the points it came from.
@@ -63,16 +65,19 @@ export function drawProbes(canvas, input, layers, chosen) {
   const { context, width, height } = prepare(canvas);
   const rows = [{ name: "inputs", value: input }, ...layers.map((value, i) => ({ name: `layer ${i + 1}`, value }))];
   const rowHeight = Math.min(18, height / Math.max(1, rows.length));
-  const span = width - PROBE_PAD.left - PROBE_PAD.right;
+  // Bars start after the widest name, so no name runs under a bar.
+  context.font = PROBE_CHOSEN_FONT;
+  const left = Math.max(PROBE_PAD.left, ...rows.map((row) => Math.ceil(context.measureText(row.name).width) + 8));
+  const span = width - left - PROBE_PAD.right;
   context.textBaseline = "middle";
   rows.forEach((row, i) => {
     const y = i * rowHeight;
     context.fillStyle = i - 1 === chosen ? "#111" : "#6b7480";
-    context.font = `${i - 1 === chosen ? "600 " : ""}11px system-ui, sans-serif`;
+    context.font = i - 1 === chosen ? PROBE_CHOSEN_FONT : PROBE_FONT;
     context.textAlign = "left";
     context.fillText(row.name, 0, y + rowHeight / 2);
     context.fillStyle = "#eef0f2";
-    context.fillRect(PROBE_PAD.left, y + 3, span, rowHeight - 6);
+    context.fillRect(left, y + 3, span, rowHeight - 6);
     if (row.value == null) {
       context.fillStyle = "#6b7480";
       context.textAlign = "right";
@@ -80,7 +85,7 @@ export function drawProbes(canvas, input, layers, chosen) {
       return;
     }
     context.fillStyle = i === 0 ? "#9aa3ad" : layerColour(i - 1, Math.max(1, layers.length));
-    context.fillRect(PROBE_PAD.left, y + 3, span * row.value, rowHeight - 6);
+    context.fillRect(left, y + 3, span * row.value, rowHeight - 6);
     context.fillStyle = "#333";
     context.textAlign = "right";
     context.fillText(`${Math.round(row.value * 100)}%`, width, y + rowHeight / 2);

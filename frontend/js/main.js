@@ -185,6 +185,9 @@ async function start() {
   function setDiverged(on) {
     diverged = on;
     $("diverged").hidden = !on;
+    const lower = $("diverged-lower");
+    lower.hidden = !(on && state.learning_rate > defaults.learning_rate);
+    lower.textContent = `Reset with learning rate ${defaults.learning_rate}`;
     $("play").disabled = on;
     $("step").disabled = on;
     if (on) setPlaying(false);
@@ -330,17 +333,24 @@ async function start() {
     drawProbes($("probe-chart"), meta.input_probe_accuracy, meta.probe_accuracy ?? [], meta.view_layer);
   }
 
+  // Space on a button reached with Tab presses that button; on one last clicked with the pointer it plays,
+  // as it does everywhere else on the page.
+  let clicked = false;
+  document.addEventListener("pointerdown", () => { clicked = true; }, true);
   document.addEventListener("keydown", (event) => {
+    if (event.key === "Tab") clicked = false;
     const target = /** @type {HTMLElement} */ (event.target);
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (target.closest("input, select, textarea, [contenteditable]")) return;
-    if (event.key === " " && !target.closest("button")) { event.preventDefault(); play(); }
+    const tabbedButton = target.closest("button") && !clicked;
+    if (event.key === " " && !tabbedButton) { event.preventDefault(); if (!event.repeat) play(); }
     else if (event.key === "ArrowRight") { event.preventDefault(); step(); }
   });
   $("play").addEventListener("click", play);
   $("step").addEventListener("click", step);
   $("reset").addEventListener("click", reset);
   $("diverged-reset").addEventListener("click", reset);
+  $("diverged-lower").addEventListener("click", () => { update({ learning_rate: defaults.learning_rate }); reset(); });
   $("add-layer").addEventListener("click", () => {
     if (state.hidden_layers.length < options.limits.max_layers) update({ hidden_layers: [...state.hidden_layers, NEW_LAYER_WIDTH] });
   });

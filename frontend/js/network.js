@@ -60,6 +60,7 @@ export function createNetwork(root, featureNames, maxWidth, on) {
     active = featureNames.filter((f) => features.includes(f));
     widths = [...hidden];
     columns.replaceChildren(links);
+    links.width = links.height = 0; // the old links are wrong now; the next frame of this shape draws them
     columns.classList.toggle("crowded", widths.length >= CROWDED_LAYERS);
     featureNodes.clear();
 

@@ -69,6 +69,38 @@ def test_keyboard_steps_and_plays(page, errors):
     assert errors == []
 
 
+def test_space_plays_after_a_click_but_presses_a_tabbed_button(page, errors):
+    open_page(page)
+    page.click("[data-dataset=xor]")  # focus stays on the tile the pointer clicked
+    page.keyboard.press(" ")
+    expect(page.locator("#play")).to_have_attribute("aria-pressed", "true")
+    page.keyboard.press(" ")
+    expect(page.locator("#play")).to_have_attribute("aria-pressed", "false")
+    page.focus("#add-layer")
+    page.keyboard.press("Shift+Tab")  # reached with the keyboard: space presses it
+    expect(page.locator("#remove-layer")).to_be_focused()
+    page.keyboard.press(" ")
+    expect(page.locator("#hidden-count")).to_have_text("1 hidden layer")
+    expect(page.locator("#play")).to_have_attribute("aria-pressed", "false")
+    assert errors == []
+
+
+def test_phone_width_has_no_sideways_scrolling(browser, server, errors):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                  device_scale_factor=2)
+    phone = context.new_page()
+    phone.on("pageerror", lambda error: errors.append(f"page error: {error}"))
+    phone.base_url = server
+    open_page(phone)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    # The default network fits its panel: no scrolling inside the diagram either.
+    assert phone.evaluate("(() => { const c = document.querySelector('.columns'); return c.scrollWidth <= c.clientWidth; })()")
+    phone.locator("#play").tap()
+    expect(phone.locator("#play")).to_have_attribute("aria-pressed", "true")
+    context.close()
+    assert errors == []
+
+
 def test_adding_a_layer_adds_neuron_thumbnails(page, errors):
     open_page(page)
     neurons = page.locator("canvas.neuron")
