@@ -10,9 +10,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,36 +18,14 @@ import numpy as np
 import websockets
 
 from backend.api.encoding import decode
+from backend.devserver import running_server
 
-ROOT = Path(__file__).resolve().parents[1]
 TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def start_server(port: int, max_fps: float) -> subprocess.Popen:
-    env = {**os.environ, "LAYERLAB_WARMUP": "default", "LAYERLAB_MAX_SESSIONS": "256", "LAYERLAB_MAX_FPS": str(max_fps)}
-    process = subprocess.Popen([sys.executable, "-m", "backend", "--port", str(port)], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).json()["ready"]:
-                return process
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    process.kill()
-    raise SystemExit("server did not become ready")
 
 
 async def watch(url: str, seconds: float, epochs_per_frame: int, change_latency: bool) -> dict:
@@ -112,32 +87,33 @@ def main() -> None:
     parser.add_argument("--epochs-per-frame", type=int, default=1)
     parser.add_argument("--max-fps", type=float, default=60.0, help="the server's frame-rate cap per session")
     args = parser.parse_args()
-    port = free_port()
-    server = start_server(port, args.max_fps)
+    env = {"LAYERLAB_WARMUP": "default", "LAYERLAB_MAX_SESSIONS": "256", "LAYERLAB_MAX_FPS": str(args.max_fps)}
+    with running_server(env, ready_timeout=300) as server:
+        report(server, args)
+
+
+def report(server, args) -> None:
+    """Run every case against the server and print the table."""
     print(f"server cap {args.max_fps:g} frames/s per session; {args.epochs_per_frame} epoch(s) per frame; "
           f"{args.seconds:g} s per case; {os.cpu_count()} CPUs")
-    base = f"http://127.0.0.1:{port}"
-    try:
-        print("| network | sessions | frames/s per session (min / median) | frame bytes (median / max) "
-              "| frame interval p50 / p95 ms | change → frame ms (median / max) | server CPU % |")
-        print("|---|---|---|---|---|---|---|")
-        largest = {"hidden_layers": [16] * 10, "num_samples": 2000,
-                   "features": ["x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2"]}
-        cases = [("default", {}, n) for n in args.sessions] + [("10×16, 2000 points", largest, 1)]
-        for name, config, n in cases:
-            cpu0, t0 = cpu_seconds(server.pid), time.monotonic()
-            results = asyncio.run(run_load(base, n, args.seconds, args.epochs_per_frame, config))
-            cpu = (cpu_seconds(server.pid) - cpu0) / (time.monotonic() - t0) * 100
-            rates = [r["frames"] / args.seconds for r in results]
-            sizes = [s for r in results for s in r["sizes"]]
-            gaps = [g for r in results for g in r["intervals"]]
-            delays = [d for r in results for d in r["delays"]] or [float("nan")]
-            print(f"| {name} | {n} | {min(rates):.1f} / {np.median(rates):.1f} | {np.median(sizes):.0f} / {max(sizes)} "
-                  f"| {np.percentile(gaps, 50) * 1e3:.1f} / {np.percentile(gaps, 95) * 1e3:.1f} "
-                  f"| {np.median(delays) * 1e3:.1f} / {max(delays) * 1e3:.1f} | {cpu:.0f} |", flush=True)
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
+    base = server.url
+    print("| network | sessions | frames/s per session (min / median) | frame bytes (median / max) "
+          "| frame interval p50 / p95 ms | change → frame ms (median / max) | server CPU % |")
+    print("|---|---|---|---|---|---|---|")
+    largest = {"hidden_layers": [16] * 10, "num_samples": 2000,
+               "features": ["x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2"]}
+    cases = [("default", {}, n) for n in args.sessions] + [("10×16, 2000 points", largest, 1)]
+    for name, config, n in cases:
+        cpu0, t0 = cpu_seconds(server.pid), time.monotonic()
+        results = asyncio.run(run_load(base, n, args.seconds, args.epochs_per_frame, config))
+        cpu = (cpu_seconds(server.pid) - cpu0) / (time.monotonic() - t0) * 100
+        rates = [r["frames"] / args.seconds for r in results]
+        sizes = [s for r in results for s in r["sizes"]]
+        gaps = [g for r in results for g in r["intervals"]]
+        delays = [d for r in results for d in r["delays"]] or [float("nan")]
+        print(f"| {name} | {n} | {min(rates):.1f} / {np.median(rates):.1f} | {np.median(sizes):.0f} / {max(sizes)} "
+              f"| {np.percentile(gaps, 50) * 1e3:.1f} / {np.percentile(gaps, 95) * 1e3:.1f} "
+              f"| {np.median(delays) * 1e3:.1f} / {max(delays) * 1e3:.1f} | {cpu:.0f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,11 @@
 """REST: sessions and everything one can ask of them, plus options and health."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 import numpy as np
-from fastapi import APIRouter, Body, HTTPException, Request, Response
+from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
@@ -16,6 +19,7 @@ from ..engine.training import LOSSES, MAX_BATCH, OPTIMIZERS, REGULARIZATIONS
 from . import schemas
 from .sessions import LiveSession, SessionLimit
 
+MAX_HEALTH_WAIT = 600.0  # seconds a health request may wait for the warm-up
 health = APIRouter(prefix="/api", tags=["service"])
 sessions = APIRouter(prefix="/api/sessions", tags=["sessions"])
 
@@ -58,8 +62,16 @@ def _validation_error(error: ValidationError, prefix: tuple = ("body",)) -> Requ
 
 
 @health.get("/health", response_model=schemas.Health)
-def get_health(request: Request) -> schemas.Health:
-    """Whether the server is up, whether its programs are compiled, and which device trains."""
+async def get_health(
+    request: Request, wait: float = Query(0.0, ge=0, le=MAX_HEALTH_WAIT, description="seconds to wait for ready")
+) -> schemas.Health:
+    """Whether the server is up, whether its programs are compiled, and which device trains.
+
+    With `wait`, the reply waits (up to that many seconds) for the warm-up to finish.
+    """
+    if wait:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(request.app.state.ready.wait(), wait)
     return schemas.Health(status="ok", ready=request.app.state.ready.is_set(), device=request.app.state.device)
 
 

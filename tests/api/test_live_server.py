@@ -3,10 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,39 +11,18 @@ import pytest
 import websockets
 
 from backend.api.encoding import decode
+from backend.devserver import running_server
 
 ROOT = Path(__file__).resolve().parents[2]
 START_DEADLINE = 240.0  # seconds the server may take to compile and report ready
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+CACHE = {"LAYERLAB_COMPILATION_CACHE": str(ROOT / ".jax_cache")}
 
 
 @pytest.fixture(scope="module")
 def server():
-    port = free_port()
-    env = {**os.environ, "LAYERLAB_WARMUP": "default", "LAYERLAB_SEND_TIMEOUT": "2",
-           "LAYERLAB_COMPILATION_CACHE": str(ROOT / ".jax_cache")}
-    process = subprocess.Popen([sys.executable, "-m", "backend", "--port", str(port)], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_DEADLINE
-    while True:
-        try:
-            if httpx.get(f"{base}/api/health", timeout=2).json()["ready"]:
-                break
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail("the server did not become ready")
-        time.sleep(0.2)  # polling interval while waiting for readiness
-    yield base, process.pid
-    process.terminate()
-    process.wait(timeout=15)
+    env = {**CACHE, "LAYERLAB_WARMUP": "default", "LAYERLAB_SEND_TIMEOUT": "2"}
+    with running_server(env, ready_timeout=START_DEADLINE) as live:
+        yield live.url, live.pid
 
 
 def rss_kb(pid: int) -> int:
@@ -99,19 +74,8 @@ def test_a_stalled_client_does_not_slow_another_or_grow_memory(server):
 
 
 def test_graceful_shutdown_is_quick():
-    port = free_port()
-    env = {**os.environ, "LAYERLAB_WARMUP": "none", "LAYERLAB_COMPILATION_CACHE": str(ROOT / ".jax_cache")}
-    process = subprocess.Popen([sys.executable, "-m", "backend", "--port", str(port)], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2)
-            break
-        except httpx.HTTPError:
-            assert time.monotonic() < deadline and process.poll() is None
-            time.sleep(0.2)  # polling interval while waiting for the port
-    started = time.monotonic()
-    process.terminate()
-    process.wait(timeout=15)
-    assert time.monotonic() - started < 10
+    with running_server({**CACHE, "LAYERLAB_WARMUP": "none"}, ready_timeout=60) as live:
+        started = time.monotonic()
+        live.process.terminate()
+        live.process.wait(timeout=15)
+        assert time.monotonic() - started < 10

@@ -15,6 +15,12 @@ def test_health_reports_ready_and_device(client):
     assert body["device"] in {"cpu", "gpu", "cuda", "tpu"}
 
 
+def test_health_can_wait_for_ready_and_bounds_the_wait(client):
+    assert client.get("/api/health", params={"wait": 5}).json()["ready"] is True
+    assert client.get("/api/health", params={"wait": -1}).status_code == 422
+    assert client.get("/api/health", params={"wait": 10**6}).status_code == 422
+
+
 def test_options_list_every_choice_and_bound(client):
     options = client.get("/api/options").json()
     assert options["datasets"][0] == "circle"

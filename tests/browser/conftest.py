@@ -2,68 +2,27 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from backend.devserver import running_server
+
 CHROMIUM = "/usr/bin/chromium"  # Debian's build; these tests never download a browser
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-quic",
 ]
 READY_TIMEOUT = 180.0  # seconds for the server to start and compile the default network
-POLL_INTERVAL = 0.25  # seconds between health checks
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _ready(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/api/health", timeout=2) as reply:
-            return b'"ready":true' in reply.read()
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return False
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory):
+def server():
     """The real server (`python -m backend`) on a free port, ready to train; stopped at the end."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = (tmp_path_factory.mktemp("server") / "server.log").open("w")
-    env = {**os.environ, "LAYERLAB_WARMUP": "default"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "backend", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + READY_TIMEOUT
     try:
-        while not _ready(url):
-            if process.poll() is not None:
-                pytest.fail(f"the server exited with {process.returncode}; see {log.name}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"the server was not ready within {READY_TIMEOUT} s; see {log.name}")
-            time.sleep(POLL_INTERVAL)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        with running_server({"LAYERLAB_WARMUP": "default"}, ready_timeout=READY_TIMEOUT) as live:
+            yield live.url
+    except RuntimeError as error:
+        pytest.fail(str(error))
 
 
 @pytest.fixture(scope="session")
