@@ -8,11 +8,11 @@ for a typed-array view. docs/protocol.md documents it with a decoder.
 from __future__ import annotations
 
 import json
-import math
 import struct
 
 import numpy as np
 
+from ..engine.config import finite_or_none
 from ..engine.run import Snapshot
 
 GRID_RANGE = (-1.0, 1.0)  # output and neuron grids are quantised to uint8 over this range
@@ -38,16 +38,9 @@ def projection_range(points: np.ndarray) -> tuple[float, float]:
     return -max(extent, 1e-6), max(extent, 1e-6)
 
 
-def _json_number(value: float | None) -> float | None:
-    return value if value is not None and math.isfinite(value) else None
-
-
-def view_layer_of(snap: Snapshot, view_layer: int) -> int:
-    """The hidden layer a frame shows: the one asked for, within the network's depth."""
-    return min(max(view_layer, 0), max(len(snap.projections) - 1, 0))
-
-
-def frame_arrays(snap: Snapshot, *, view_layer: int, include_points: bool) -> dict[str, np.ndarray]:
+def encode_frame(snap: Snapshot, *, layer_sizes: list[int], view_layer: int, include_points: bool,
+                 data_version: int) -> bytes:
+    """One stream frame: the snapshot's arrays (grids quantised, one hidden layer's projection) and metadata."""
     arrays: dict[str, np.ndarray] = {"output": quantise(snap.output)}
     if snap.neurons:
         arrays["neurons"] = quantise(np.concatenate(snap.neurons))
@@ -57,32 +50,30 @@ def frame_arrays(snap: Snapshot, *, view_layer: int, include_points: bool) -> di
     arrays["gradient_norms"] = np.asarray(snap.gradient_norms, np.float32)
     arrays["update_ratios"] = np.asarray(snap.update_ratios, np.float32)
     arrays["saturation"] = np.asarray(snap.saturation, np.float32)
+    layer = min(max(view_layer, 0), max(len(snap.projections) - 1, 0))  # within the network's depth
+    shown_range = None
     if snap.projections:
-        projection = snap.projections[view_layer_of(snap, view_layer)]
-        arrays["projection"] = quantise(projection, *projection_range(projection))
+        shown_range = projection_range(snap.projections[layer])
+        arrays["projection"] = quantise(snap.projections[layer], *shown_range)
     if include_points:
         arrays["train_points"] = _half(snap.train_points)
         arrays["test_points"] = _half(snap.test_points)
-    return arrays
-
-
-def frame_metadata(snap: Snapshot, *, layer_sizes: list[int], view_layer: int, data_version: int) -> dict:
-    return {
+    metadata = {
         "epoch": snap.epoch,
         "status": snap.status,
-        "train_loss": _json_number(snap.train_loss),
-        "test_loss": _json_number(snap.test_loss),
+        "train_loss": finite_or_none(snap.train_loss),
+        "test_loss": finite_or_none(snap.test_loss),
         "train_accuracy": snap.train_accuracy,
         "test_accuracy": snap.test_accuracy,
         "layer_sizes": layer_sizes,
         "probe_accuracy": snap.probe_accuracy,
         "input_probe_accuracy": snap.input_probe_accuracy,
-        "view_layer": view_layer_of(snap, view_layer),
+        "view_layer": layer,
         "data_version": data_version,
         "grid_range": list(GRID_RANGE),
-        "projection_range": list(projection_range(snap.projections[view_layer_of(snap, view_layer)]))
-        if snap.projections else None,
+        "projection_range": list(shown_range) if shown_range else None,
     }
+    return encode(arrays, metadata)
 
 
 def encode(arrays: dict[str, np.ndarray], metadata: dict) -> bytes:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from ..engine.config import Config
+from ..engine.config import Config, finite_or_none
 from ..engine.data import DATASETS, EXTENT, MAX_SAMPLES, is_regression
 from ..engine.features import FEATURES
 from ..engine.frame import DENSITY, THUMBNAIL
@@ -46,9 +46,8 @@ def _state(run: Run) -> schemas.SessionState:
     if snap is None:
         return schemas.SessionState(epoch=run.epoch, status=run.status, train_loss=None, test_loss=None,
                                     train_accuracy=None, test_accuracy=None)
-    finite = lambda v: v if v is not None and np.isfinite(v) else None
     return schemas.SessionState(
-        epoch=run.epoch, status=run.status, train_loss=finite(snap.train_loss), test_loss=finite(snap.test_loss),
+        epoch=run.epoch, status=run.status, train_loss=finite_or_none(snap.train_loss), test_loss=finite_or_none(snap.test_loss),
         train_accuracy=snap.train_accuracy, test_accuracy=snap.test_accuracy,
     )
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from ..engine.config import MAX_SEED, Config
 from ..engine.network import MAX_LAYERS
 from ..settings import Settings
-from .encoding import encode, frame_arrays, frame_metadata
+from .encoding import encode_frame
 from .schemas import MAX_EPOCHS_PER_FRAME
 from .sessions import LiveSession
 
@@ -115,9 +115,8 @@ async def render(session: LiveSession, epochs: int) -> bytes:
 
     def work(run):
         snap = run.advance(epochs)
-        arrays = frame_arrays(snap, view_layer=view_layer, include_points=include_points)
-        meta = frame_metadata(snap, layer_sizes=run.layer_sizes(), view_layer=view_layer, data_version=version)
-        return encode(arrays, meta)
+        return encode_frame(snap, layer_sizes=run.layer_sizes(), view_layer=view_layer,
+                            include_points=include_points, data_version=version)
 
     return await session.work(work)
 

@@ -104,6 +104,6 @@ class Config(BaseModel):
         return "squared" if self.regression else self.loss
 
 
-def finite_or_none(value: float) -> float | None:
-    """JSON has no NaN or infinity: such a value becomes null."""
-    return value if math.isfinite(value) else None
+def finite_or_none(value: float | None) -> float | None:
+    """JSON has no NaN or infinity: such a value (or None) becomes None."""
+    return None if value is None or not math.isfinite(value) else float(value)

@@ -35,16 +35,12 @@ class Dataset:
         return int(self.train.sum())
 
 
-def _uniform(rng: np.random.Generator, low: float, high: float, n: int) -> np.ndarray:
-    return rng.uniform(low, high, n)
-
-
 def circle(rng: np.random.Generator, n: int, noise: float) -> tuple[np.ndarray, np.ndarray]:
     """An inner disc of +1 inside a ring of -1; the label follows the noisy position."""
     radius = 5.0
     half = n // 2
-    r = np.concatenate([_uniform(rng, 0, radius * 0.5, half), _uniform(rng, radius * 0.7, radius, n - half)])
-    angle = _uniform(rng, 0, 2 * np.pi, n)
+    r = np.concatenate([rng.uniform(0, radius * 0.5, half), rng.uniform(radius * 0.7, radius, n - half)])
+    angle = rng.uniform(0, 2 * np.pi, n)
     x = np.stack([r * np.sin(angle), r * np.cos(angle)], axis=1)
     jitter = rng.uniform(-radius, radius, (n, 2)) * noise
     y = np.where(np.linalg.norm(x + jitter, axis=1) < radius * 0.5, 1.0, -1.0)

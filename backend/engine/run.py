@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import program
-from .config import RESTARTING, Config
+from .config import RESTARTING, Config, finite_or_none
 from .data import make_dataset
 from .frame import empty_axes
 from .network import INIT_INDEX, Arch, make_arch
@@ -161,7 +161,7 @@ class Run:
         return np.concatenate(outputs)[:n]
 
     def _record(self, snap: Snapshot) -> None:
-        self.history.append((self.epoch, _finite(snap.train_loss), _finite(snap.test_loss)))
+        self.history.append((self.epoch, finite_or_none(snap.train_loss), finite_or_none(snap.test_loss)))
         if len(self.history) > HISTORY_LIMIT:
             self.history = self.history[::2]
 
@@ -188,7 +188,7 @@ class Run:
         widths = self.config.hidden_layers
         weights, biases = self.weights()
         n_real = len(self.train_points) + len(self.test_points)  # train then test fill the first slots
-        accuracy = lambda v: _finite(float(v)) if classify else None
+        accuracy = lambda v: finite_or_none(float(v)) if classify else None
         return Snapshot(
             epoch=self.epoch,
             status=self.status,
@@ -263,8 +263,3 @@ def import_run(document: dict) -> Run:
     run.status = document["status"] if document["status"] == "diverged" else "paused"
     run.history = [tuple(h) for h in document["history"]]
     return run
-
-
-def _finite(value: float) -> float | None:
-    value = float(value)
-    return value if np.isfinite(value) else None

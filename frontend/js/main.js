@@ -60,6 +60,9 @@ async function start() {
   let dirty = true;
   /** @type {number | null} */ let awaitingSince = performance.now(); // since when a frame for the current settings is awaited
   const preparingNote = $("preparing");
+  const canvases = {
+    loss: $("loss-chart"), flow: $("gradient-flow"), bars: $("gradient-bars"), view: $("layer-view"), probes: $("probe-chart"),
+  };
   /** @type {import("./network.js").Hover} */ let hover = null;
   /** @type {Map<string, Uint8Array>} */ const featureMaps = new Map();
 
@@ -326,11 +329,11 @@ async function start() {
     }
     output.draw(grid, points, { discretize: state.discretize, showTest: state.show_test });
     network.draw(frame, state.discretize);
-    drawLoss($("loss-chart"), samples);
-    drawGradientFlow($("gradient-flow"), samples);
-    drawLayerBars($("gradient-bars"), samples[samples.length - 1]);
-    drawProjection($("layer-view"), frame, points);
-    drawProbes($("probe-chart"), meta.input_probe_accuracy, meta.probe_accuracy ?? [], meta.view_layer);
+    drawLoss(canvases.loss, samples);
+    drawGradientFlow(canvases.flow, samples);
+    drawLayerBars(canvases.bars, samples[samples.length - 1]);
+    drawProjection(canvases.view, frame, points);
+    drawProbes(canvases.probes, meta.input_probe_accuracy, meta.probe_accuracy ?? [], meta.view_layer);
   }
 
   // Space on a button reached with Tab presses that button; on one last clicked with the pointer it plays,
