@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from ..engine.config import Config
 from ..engine.data import SLOTS, slots_for
 from ..engine.network import MAX_LAYERS
+from ..engine.pictures import WIDTHS
 from ..engine.run import Run
 from ..settings import Settings, get_settings
 from . import routes, stream
@@ -40,7 +41,9 @@ def warmup_programs(settings: Settings) -> list[tuple[int, int]]:
 
 
 def _compile(depth: int, num_samples: int) -> None:
-    run = Run(Config(hidden_layers=[2] * depth, num_samples=num_samples))
+    """Compile the programs of one depth and dataset size; the picture programs' widths take turns."""
+    width = WIDTHS[depth % len(WIDTHS)] if depth else 1
+    run = Run(Config(hidden_layers=[width] * depth, num_samples=num_samples))
     run.advance(1)
     run.predict([[0.0, 0.0]])
 

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from ..engine.config import Config, finite_or_none
 from ..engine.data import DATASETS, EXTENT, MAX_SAMPLES, is_regression
 from ..engine.features import FEATURES
-from ..engine.frame import DENSITY, THUMBNAIL
+from ..engine.pictures import DENSITY, THUMBNAIL
 from ..engine.network import ACTIVATIONS, INITS, MAX_LAYERS, MAX_WIDTH
 from ..engine.run import Run, Snapshot as EngineSnapshot, export_run, import_run
 from ..engine.training import LOSSES, MAX_BATCH, OPTIMIZERS, REGULARIZATIONS

@@ -1,8 +1,8 @@
-"""Everything one frame shows, computed together at the current weights.
+"""What one frame shows of the data, computed together at the current weights.
 
-Output grid, every hidden neuron's thumbnail, losses and accuracies, gradient
-flow per weight layer, and each hidden layer's view of the data: a steady 2-D
-projection and a linear-probe accuracy.
+Losses and accuracies, gradient flow per weight layer, and each hidden layer's
+view of the data: a steady 2-D projection and a linear-probe accuracy. The
+pictures over the plane (output grid, neuron thumbnails) are pictures.py's.
 """
 from __future__ import annotations
 
@@ -11,23 +11,11 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from .data import EXTENT
-from .features import compute_features
-from .network import ACTIVATION_INDEX, MAX_LAYERS, MAX_WIDTH, Arch, Params, forward, layer_masks, slope, weight_masks
+from .network import MAX_LAYERS, MAX_WIDTH, Arch, forward, layer_masks, score, slope, weight_masks
 from .training import Data, Hyper, TrainState, data_loss, point_loss
 
-DENSITY = 100  # output grid cells per side
-THUMBNAIL = 16  # neuron thumbnail cells per side (160 neurons must fit a 64 KB frame)
 SATURATED = 0.1  # a unit is saturated where its slope is below this fraction of the steepest
 PROBE_RIDGE = 1e-3  # ridge strength of the linear probe, relative to the number of points
-
-
-def grid_points(cells: int) -> jax.Array:
-    """Cell centres of a cells×cells grid over the plane, row 0 at the top (x2 = +EXTENT)."""
-    step = 2 * EXTENT / cells
-    centres = -EXTENT + step * (jnp.arange(cells) + 0.5)
-    x1, x2 = jnp.meshgrid(centres, centres[::-1])
-    return jnp.stack([x1.ravel(), x2.ravel()], axis=1)
 
 
 class Frame(NamedTuple):
@@ -35,8 +23,6 @@ class Frame(NamedTuple):
     test_loss: jax.Array
     train_accuracy: jax.Array
     test_accuracy: jax.Array
-    output: jax.Array  # (DENSITY, DENSITY) score in label units: ±1 for the two classes
-    neurons: jax.Array  # (depth, MAX_WIDTH, THUMBNAIL, THUMBNAIL)
     gradient_norms: jax.Array  # (depth + 1,) input side first
     update_ratios: jax.Array  # (depth + 1,)
     saturation: jax.Array  # (depth + 1,)
@@ -44,11 +30,6 @@ class Frame(NamedTuple):
     axes: jax.Array  # (MAX_LAYERS, 2, MAX_WIDTH) projection axes, fed back next frame
     probe_accuracy: jax.Array  # (depth,)
     input_probe_accuracy: jax.Array  # ()
-
-
-def score(arch: Arch, output: jax.Array) -> jax.Array:
-    """The output in label units: a sigmoid's probability p becomes 2p − 1; others pass through."""
-    return jnp.where(arch.output == ACTIVATION_INDEX["sigmoid"], 2.0 * output - 1.0, output)
 
 
 def _accuracy(scores, labels, mask):
@@ -149,12 +130,9 @@ def make_frame(
 ) -> Frame:
     """Compute one frame for a network of `depth` (static) hidden layers."""
     params = state.params
-    n = data.inputs.shape[0]
-    grid = compute_features(jnp.concatenate([grid_points(DENSITY), grid_points(THUMBNAIL)]), arch.feature_mask, MAX_WIDTH)
-    # One pass over the data, the output grid and the thumbnail grid together.
-    out = forward(params, arch, jnp.concatenate([data.inputs, grid]), depth)
+    out = forward(params, arch, data.inputs, depth)
     scores = score(arch, out.output)
-    losses = point_loss(hyper.loss, out.logit[:n], out.output[:n], data.labels)
+    losses = point_loss(hyper.loss, out.logit, out.output, data.labels)
     mean = lambda v, m: jnp.sum(v * m) / jnp.maximum(jnp.sum(m), 1.0)
 
     grads = jax.grad(data_loss)(params, arch, hyper, data.inputs, data.labels, data.train, depth)
@@ -166,24 +144,21 @@ def make_frame(
 
     unit_masks = layer_masks(arch)[1:]
     saturation = [
-        mean(jnp.sum((slope(arch.activation, z[:n]) < SATURATED) * unit_masks[layer], axis=1), data.train)
+        mean(jnp.sum((slope(arch.activation, z) < SATURATED) * unit_masks[layer], axis=1), data.train)
         / jnp.maximum(jnp.sum(unit_masks[layer]), 1.0)
         for layer, z in enumerate(out.pre)
-    ] + [mean(slope(arch.output, out.logit[:n]) < SATURATED, data.train)]
+    ] + [mean(slope(arch.output, out.logit) < SATURATED, data.train)]
 
     hidden = jnp.stack(out.hidden) if depth else jnp.zeros((0, out.logit.shape[0], MAX_WIDTH))
-    probes = _probe_accuracy(jnp.concatenate([data.inputs[None], hidden[:, :n]]), data.labels, data.train)
+    probes = _probe_accuracy(jnp.concatenate([data.inputs[None], hidden]), data.labels, data.train)
     widths = unit_masks.sum(axis=1)[:depth]
-    projections, axes = _projections(hidden[:, :n], data.train + data.test, widths, prev_axes[:depth])
-    thumbs = hidden[:, n + DENSITY * DENSITY :]
+    projections, axes = _projections(hidden, data.train + data.test, widths, prev_axes[:depth])
 
     return Frame(
         train_loss=mean(losses, data.train),
         test_loss=mean(losses, data.test),
-        train_accuracy=_accuracy(scores[:n], data.labels, data.train),
-        test_accuracy=_accuracy(scores[:n], data.labels, data.test),
-        output=scores[n : n + DENSITY * DENSITY].reshape(DENSITY, DENSITY),
-        neurons=thumbs.transpose(0, 2, 1).reshape(depth, MAX_WIDTH, THUMBNAIL, THUMBNAIL),
+        train_accuracy=_accuracy(scores, data.labels, data.train),
+        test_accuracy=_accuracy(scores, data.labels, data.test),
         gradient_norms=jnp.stack([_norm(g) for g in weight_grads]),
         update_ratios=jnp.stack(ratios),
         saturation=jnp.stack(saturation),

@@ -79,6 +79,11 @@ def slope(index: jax.Array, z: jax.Array) -> jax.Array:
     return jnp.abs(derivative) / _PEAK_SLOPES[index]
 
 
+def score(arch: Arch, output: jax.Array) -> jax.Array:
+    """The output in label units: a sigmoid's probability p becomes 2p − 1; others pass through."""
+    return jnp.where(arch.output == ACTIVATION_INDEX["sigmoid"], 2.0 * output - 1.0, output)
+
+
 def input_mask(arch: Arch) -> jax.Array:
     """The padded input layer's mask: chosen features, then zeros to MAX_WIDTH."""
     return jnp.pad(arch.feature_mask, (0, MAX_WIDTH - NUM_FEATURES))

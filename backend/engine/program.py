@@ -1,9 +1,10 @@
-"""The compiled programs: one `advance` per network depth, and the helpers around it.
+"""The compiled programs: one `advance` per network depth, one `draw` per picture width, and helpers.
 
-`advance` trains any number of epochs and computes the frame in one call, so a
-frame costs one dispatch. Depth is its only static argument: each depth gets its
-own program (compiled once, at warm-up) and so a small network never pays for
-the largest. Everything else is traced, so no setting change recompiles.
+`advance` trains any number of epochs and computes the data side of the frame in
+one call. Depth is its only static argument: each depth gets its own program
+(compiled once, at warm-up) and so a small network never pays for the largest.
+`draw` computes the pictures over the plane for any depth at one of a few static
+widths (see pictures.py). Everything else is traced, so no setting change recompiles.
 
 The programs take and return packed vectors (see packing.py): the training state,
 the settings (architecture and hyper-parameters), the data and the frame each
@@ -19,9 +20,10 @@ import jax.numpy as jnp
 
 from .data import SLOTS, Dataset
 from .features import compute_features
-from .frame import empty_axes, make_frame, score
-from .network import MAX_LAYERS, MAX_WIDTH, Arch, forward, init_params, make_arch
+from .frame import empty_axes, make_frame
+from .network import MAX_LAYERS, MAX_WIDTH, Arch, forward, init_params, make_arch, score
 from .packing import Layout
+from .pictures import WIDTHS, pictures
 from .training import Data, Hyper, TrainState, init_opt_states, train_epochs
 
 TRACES: Counter = Counter()  # how often each program was traced; tests assert it stops growing
@@ -83,6 +85,21 @@ def advance(state: jax.Array, settings: jax.Array, data: jax.Array, prev_axes: j
     trained = train_epochs(STATE.unpack(state), arch, hyper, data, epochs, depth)
     frame = make_frame(trained, arch, hyper, data, prev_axes, depth)
     return STATE.pack(trained), frame_layout(depth, slots).pack(frame)
+
+
+@cache
+def pictures_layout(width: int) -> Layout:
+    """Pictures <-> one vector, for the picture program of `width`."""
+    arch, _ = _SETTINGS_TEMPLATE
+    return Layout(jax.eval_shape(partial(pictures, width=width), _STATE_TEMPLATE.params, arch))
+
+
+@partial(jax.jit, static_argnames="width")
+def draw(state: jax.Array, settings: jax.Array, *, width: int) -> jax.Array:
+    """The output grid and every neuron's thumbnail at the state's weights, packed (see pictures.py)."""
+    TRACES["draw", width] += 1
+    arch, _ = SETTINGS.unpack(settings)
+    return pictures_layout(width).pack(pictures(STATE.unpack(state).params, arch, width))
 
 
 @jax.jit

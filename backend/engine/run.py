@@ -16,6 +16,7 @@ from .config import RESTARTING, Config, finite_or_none
 from .data import make_dataset
 from .frame import empty_axes
 from .network import INIT_INDEX, Arch, make_arch
+from .pictures import width_for
 from .training import LOSSES, OPTIMIZER_INDEX, REGULARIZATIONS, Hyper, TrainState
 
 HISTORY_LIMIT = 2000  # loss history entries kept; older ones are thinned
@@ -106,6 +107,11 @@ class Run:
     def depth(self) -> int:
         return len(self.config.hidden_layers)
 
+    @property
+    def width(self) -> int:
+        """The picture program's width for this network (see pictures.WIDTHS)."""
+        return width_for(self.config.hidden_layers)
+
     def reconfigure(self, config: Config) -> bool:
         """Switch to a new config; True when it started a new network (see config.RESTARTING)."""
         old, self.config = self.config, config
@@ -136,11 +142,13 @@ class Run:
         self.packed, packed_frame = program.advance(
             self.packed, self.settings, self.data, self.axes, np.int32(epochs), depth=self.depth
         )
+        packed_pictures = program.draw(self.packed, self.settings, width=self.width)
         frame = program.frame_layout(self.depth, len(self.dataset.x)).unpack_host(np.asarray(packed_frame))
+        pictures = program.pictures_layout(self.width).unpack_host(np.asarray(packed_pictures))
         self.axes, self.epoch = frame.axes, self.epoch + epochs
         if not (np.isfinite(frame.train_loss) and np.isfinite(frame.test_loss)):
             self.status = "diverged"
-        self.snapshot = self._snapshot(frame)
+        self.snapshot = self._snapshot(frame, pictures)
         if epochs or not self.history:
             self._record(self.snapshot)
         return self.snapshot
@@ -183,7 +191,7 @@ class Run:
         biases.append(np.asarray([params.b_out]))
         return weights, biases
 
-    def _snapshot(self, frame) -> Snapshot:
+    def _snapshot(self, frame, pictures) -> Snapshot:
         classify = not self.config.regression
         widths = self.config.hidden_layers
         weights, biases = self.weights()
@@ -196,8 +204,8 @@ class Run:
             test_loss=float(frame.test_loss),
             train_accuracy=accuracy(frame.train_accuracy),
             test_accuracy=accuracy(frame.test_accuracy),
-            output=np.asarray(frame.output),
-            neurons=[np.asarray(frame.neurons[layer, :w]) for layer, w in enumerate(widths)],
+            output=pictures.output,
+            neurons=[pictures.neurons[layer, :w] for layer, w in enumerate(widths)],
             weights=weights,
             biases=biases,
             gradient_norms=np.asarray(frame.gradient_norms),

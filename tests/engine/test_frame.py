@@ -3,8 +3,10 @@ import numpy as np
 import pytest
 
 from backend.engine.config import Config
-from backend.engine.frame import DENSITY, PROBE_RIDGE, SATURATED, THUMBNAIL
+from backend.engine.frame import PROBE_RIDGE, SATURATED
+from backend.engine.pictures import DENSITY, THUMBNAIL
 from backend.engine.data import EXTENT
+from backend.engine.features import FEATURES
 from backend.engine.network import ACTIVATIONS
 from backend.engine.run import Run
 
@@ -66,6 +68,17 @@ def test_neuron_thumbnails_are_each_unit_over_the_plane(trained):
     hidden = numpy_pass(trained, cell_centres(THUMBNAIL)).hidden
     for got, want in zip(trained.snapshot.neurons, hidden):
         np.testing.assert_allclose(got, want.T.reshape(-1, THUMBNAIL, THUMBNAIL), **F32)
+
+
+@pytest.mark.parametrize("hidden", [[4, 3], [5, 8], [16, 1]])  # one network for each picture width
+def test_pictures_of_every_width_are_the_network_over_the_plane(hidden):
+    run = Run(Config(hidden_layers=hidden, features=list(FEATURES), activation="sin", seed=2))
+    snap = run.advance(3)
+    want = numpy_pass(run, cell_centres(DENSITY)).output.reshape(DENSITY, DENSITY)
+    np.testing.assert_allclose(snap.output, want, **F32)
+    thumbs = numpy_pass(run, cell_centres(THUMBNAIL)).hidden
+    for got, layer in zip(snap.neurons, thumbs, strict=True):
+        np.testing.assert_allclose(got, layer.T.reshape(-1, THUMBNAIL, THUMBNAIL), **F32)
 
 
 def test_losses_and_accuracies_match_numpy(trained):

@@ -9,6 +9,7 @@ from backend.engine import program
 from backend.engine.config import Config
 from backend.engine.data import MAX_SAMPLES
 from backend.engine.features import FEATURES
+from backend.engine.pictures import WIDTHS
 from backend.engine.run import Run
 
 DEPTHS = {0: [], 2: [4, 2], 8: [8] * 8}  # the only depths the engine tests use: each is a compile
@@ -17,6 +18,8 @@ CUSTOM = [[1.0, 2.0, 1.0], [-3.0, 0.5, -1.0], [2.5, -4.0, 1.0], [-1.0, -1.0, -1.
 
 def warm_up() -> None:
     """Every program at every depth used and both padded dataset sizes, as the server's warm-up runs them."""
+    for width in WIDTHS:
+        Run(Config(hidden_layers=[width])).advance(0)
     for hidden, num_samples in itertools.product(DEPTHS.values(), (500, MAX_SAMPLES)):
         run = Run(Config(hidden_layers=hidden, num_samples=num_samples))
         run.advance(0)
@@ -78,7 +81,7 @@ def test_no_setting_change_traces_again(warm, depth):
         run.advance(1)
         run.advance(0)
         Run(config).advance(1)
-    # Different widths at the same depth share the program.
+    # Different widths at the same depth share the program (and every width has its picture program).
     widths = [16] * depth if depth != 2 else [1, 16]
     run.reconfigure(run.config.model_copy(update={"hidden_layers": widths}))
     run.advance(1)

@@ -1,0 +1,84 @@
+"""The pictures of a frame: the network's output over the plane and every hidden neuron's thumbnail.
+
+Both are taken on regular lattices of points, which lets them skip most of the work the
+data-side frame does:
+- The first layer needs no matrix product. Every input feature depends on x1 alone, on x2
+  alone or on both, so over a lattice it is a row of values, a column of values or a full
+  cells × cells array, and the pre-activation is their weighted sum broadcast together:
+  one fused elementwise pass.
+- The layers above run in a loop over the network's traced depth, at a static width that
+  covers its widest layer (WIDTHS): a network of 4-unit layers computes 4 columns, not the
+  padded MAX_WIDTH.
+So one program per width serves every depth, and a small network's pictures cost a small
+fraction of the largest's (the output grid is 10 000 points, twenty times the data).
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from .data import EXTENT
+from .features import FEATURES, NUM_FEATURES
+from .network import MAX_LAYERS, MAX_WIDTH, Arch, Params, activate, score
+
+DENSITY = 100  # output grid cells per side
+THUMBNAIL = 16  # neuron thumbnail cells per side (160 neurons must fit a 64 KB frame)
+WIDTHS = (4, 8, MAX_WIDTH)  # static widths of the picture programs; a network takes the smallest that fits
+
+
+class Pictures(NamedTuple):
+    output: jax.Array  # (DENSITY, DENSITY) the network's output in label units, row 0 at the top
+    neurons: jax.Array  # (MAX_LAYERS, width, THUMBNAIL, THUMBNAIL) every hidden unit; absent layers are zero
+
+
+def width_for(hidden_layers) -> int:
+    """The narrowest picture program that holds every layer of a network."""
+    widest = max(hidden_layers, default=1)
+    return next(width for width in WIDTHS if width >= widest)
+
+
+def lattice(cells: int) -> tuple[jax.Array, jax.Array]:
+    """Cell centres of a cells×cells grid over the plane: x1 per column, x2 per row from the top (x2 = +EXTENT)."""
+    step = 2 * EXTENT / cells
+    centres = -EXTENT + step * (jnp.arange(cells) + 0.5)
+    return centres, centres[::-1]
+
+
+def _first_layer(weights: jax.Array, bias: jax.Array, feature_mask: jax.Array, cells: int) -> jax.Array:
+    """Pre-activations (cells², units) over a lattice from weights (NUM_FEATURES, units) on the features."""
+    x1, x2 = lattice(cells)
+    total = bias
+    for column, feature in enumerate(FEATURES.values()):
+        values = feature(x1[None, :], x2[:, None]) * feature_mask[column]  # (1, cells), (cells, 1) or (cells, cells)
+        total = total + values[..., None] * weights[column]
+    return jnp.broadcast_to(total, (cells, cells, weights.shape[-1])).reshape(cells * cells, -1)
+
+
+def pictures(params: Params, arch: Arch, width: int) -> Pictures:
+    """Both pictures for a network of at most `width` (static) units a layer and any depth (traced)."""
+    depth = arch.depth
+    lattices = (DENSITY, THUMBNAIL)
+    # The first weight layer: into hidden layer 0, or straight into the output unit for a linear model.
+    into_output = jnp.zeros((MAX_WIDTH, width)).at[:, 0].set(params.w_out)
+    first_w = jnp.where(depth > 0, params.w[0][:, :width], into_output)[:NUM_FEATURES]
+    first_b = jnp.where(depth > 0, params.b[0][:width], jnp.zeros(width).at[0].set(params.b_out))
+    z = jnp.concatenate([_first_layer(first_w, first_b, arch.feature_mask, cells) for cells in lattices])
+    units = arch.unit_mask[:, :width]
+    h = activate(arch.activation, z) * units[0]
+    thumbs = jnp.zeros((MAX_LAYERS, THUMBNAIL * THUMBNAIL, width)).at[0].set(h[DENSITY * DENSITY :])
+
+    def layer(index, carry):
+        h, thumbs = carry
+        h = activate(arch.activation, h @ params.w[index][:width, :width] + params.b[index][:width]) * units[index]
+        return h, jax.lax.dynamic_update_index_in_dim(thumbs, h[DENSITY * DENSITY :], index, 0)
+
+    h, thumbs = jax.lax.fori_loop(1, jnp.maximum(depth, 1), layer, (h, thumbs))
+    logit = jnp.where(depth > 0, h @ params.w_out[:width] + params.b_out, z[:, 0])
+    output = score(arch, activate(arch.output, logit[: DENSITY * DENSITY]))
+    thumbs = thumbs * (jnp.arange(MAX_LAYERS) < depth)[:, None, None]
+    return Pictures(
+        output=output.reshape(DENSITY, DENSITY),
+        neurons=thumbs.transpose(0, 2, 1).reshape(MAX_LAYERS, width, THUMBNAIL, THUMBNAIL),
+    )
