@@ -11,8 +11,8 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from .network import MAX_LAYERS, MAX_WIDTH, Arch, forward, layer_masks, score, slope, weight_masks
-from .training import Data, Hyper, TrainState, data_loss, point_loss
+from .network import MAX_LAYERS, MAX_WIDTH, Arch, forward, layer_masks, relative_slope, score, weight_masks
+from .training import Data, Hyper, TrainState, backprop, point_loss
 
 SATURATED = 0.1  # a unit is saturated where its slope is below this fraction of the steepest
 PROBE_RIDGE = 1e-3  # ridge strength of the linear probe, relative to the number of points
@@ -135,7 +135,7 @@ def make_frame(
     losses = point_loss(hyper.loss, out.logit, out.output, data.labels)
     mean = lambda v, m: jnp.sum(v * m) / jnp.maximum(jnp.sum(m), 1.0)
 
-    grads = jax.grad(data_loss)(params, arch, hyper, data.inputs, data.labels, data.train, depth)
+    grads = backprop(params, arch, hyper, out, data.inputs, data.labels, data.train, depth)
     masks = weight_masks(arch)
     weight_grads = [grads.w[layer] * masks.w[layer] for layer in range(depth)] + [grads.w_out * masks.w_out]
     weights = [params.w[layer] for layer in range(depth)] + [params.w_out]
@@ -144,10 +144,10 @@ def make_frame(
 
     unit_masks = layer_masks(arch)[1:]
     saturation = [
-        mean(jnp.sum((slope(arch.activation, z) < SATURATED) * unit_masks[layer], axis=1), data.train)
+        mean(jnp.sum((relative_slope(arch.activation, d) < SATURATED) * unit_masks[layer], axis=1), data.train)
         / jnp.maximum(jnp.sum(unit_masks[layer]), 1.0)
-        for layer, z in enumerate(out.pre)
-    ] + [mean(slope(arch.output, out.logit) < SATURATED, data.train)]
+        for layer, d in enumerate(out.derivatives)
+    ] + [mean(relative_slope(arch.output, out.output_derivative) < SATURATED, data.train)]
 
     hidden = jnp.stack(out.hidden) if depth else jnp.zeros((0, out.logit.shape[0], MAX_WIDTH))
     probes = _probe_accuracy(jnp.concatenate([data.inputs[None], hidden]), data.labels, data.train)

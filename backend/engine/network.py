@@ -70,13 +70,23 @@ def activate(index: jax.Array, z: jax.Array) -> jax.Array:
     return jax.lax.switch(index, _FUNCTIONS, z)
 
 
-def slope(index: jax.Array, z: jax.Array) -> jax.Array:
-    """The activation's derivative at z in size, relative to its steepest (1 = fully live, 0 = flat).
+def activate_with_derivative(index: jax.Array, z: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """The activation the traced index names and its derivative at z, both from the one branch that runs."""
+    branches = [lambda v, f=f: jax.jvp(f, (v,), (jnp.ones_like(v),)) for f in _FUNCTIONS]
+    return jax.lax.switch(index, branches, z)
+
+
+def relative_slope(index: jax.Array, derivative: jax.Array) -> jax.Array:
+    """A derivative's size relative to the activation's steepest (1 = fully live, 0 = flat).
 
     The size, not the signed value: sin's derivative runs down to −1 where the unit is fully live.
     """
-    _, derivative = jax.jvp(lambda v: activate(index, v), (z,), (jnp.ones_like(z),))
     return jnp.abs(derivative) / _PEAK_SLOPES[index]
+
+
+def slope(index: jax.Array, z: jax.Array) -> jax.Array:
+    """The activation's relative slope at z (see relative_slope)."""
+    return relative_slope(index, activate_with_derivative(index, z)[1])
 
 
 def score(arch: Arch, output: jax.Array) -> jax.Array:
@@ -111,25 +121,28 @@ def weight_masks(arch: Arch) -> Params:
 
 
 class Forward(NamedTuple):
-    """One pass: the output unit before and after its activation, and every hidden layer."""
+    """One pass: the output unit before and after its activation, every hidden layer, and the derivatives
+    of every activation at its input, which backpropagation (training.backprop) and saturation read."""
 
     logit: jax.Array  # (n,)
     output: jax.Array  # (n,)
-    hidden: tuple[jax.Array, ...]  # depth arrays of (n, MAX_WIDTH) activations
-    pre: tuple[jax.Array, ...]  # depth arrays of (n, MAX_WIDTH) pre-activations
+    output_derivative: jax.Array  # (n,) d output / d logit
+    hidden: tuple[jax.Array, ...]  # depth arrays of (n, MAX_WIDTH) activations, padding zeroed
+    derivatives: tuple[jax.Array, ...]  # depth arrays of (n, MAX_WIDTH) d activation / d pre-activation, padding zeroed
 
 
 def forward(params: Params, arch: Arch, inputs: jax.Array, depth: int) -> Forward:
     """Run `depth` hidden layers (static) over padded inputs (n, MAX_WIDTH)."""
     h = inputs
-    hidden, pre = [], []
+    hidden, derivatives = [], []
     for layer in range(depth):
-        z = h @ params.w[layer] + params.b[layer]
-        h = activate(arch.activation, z) * arch.unit_mask[layer]
-        pre.append(z)
+        a, d = activate_with_derivative(arch.activation, h @ params.w[layer] + params.b[layer])
+        h = a * arch.unit_mask[layer]
         hidden.append(h)
+        derivatives.append(d * arch.unit_mask[layer])
     logit = h @ params.w_out + params.b_out
-    return Forward(logit, activate(arch.output, logit), tuple(hidden), tuple(pre))
+    output, output_derivative = activate_with_derivative(arch.output, logit)
+    return Forward(logit, output, output_derivative, tuple(hidden), tuple(derivatives))
 
 
 def _playground(key, fan_in, fan_out, shape):

@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from .network import Arch, Params, forward, weight_masks
+from .network import Arch, Forward, Params, forward, weight_masks
 
 MAX_BATCH = 64  # largest mini-batch; smaller ones are masked inside a batch of this size
 
@@ -90,8 +90,50 @@ def data_loss(params: Params, arch: Arch, hyper: Hyper, inputs, labels, mask, de
     return jnp.sum(losses * mask) / jnp.maximum(jnp.sum(mask), 1.0)
 
 
-def _objective(params, arch, hyper, inputs, labels, mask, depth):
+def objective(params, arch, hyper, inputs, labels, mask, depth):
+    """The training objective: mean loss over the masked points plus the weight penalty; `gradient` is its gradient."""
     return data_loss(params, arch, hyper, inputs, labels, mask, depth) + penalty(params, arch, hyper)
+
+
+def backprop(params: Params, arch: Arch, hyper: Hyper, out: Forward, inputs, labels, mask, depth: int) -> Params:
+    """The gradient of data_loss from a forward pass already made: backpropagation written out
+    (Rumelhart, Hinton and Williams 1986).
+
+    jax.grad of the same loss would run the forward again and differentiate each activation's
+    switch on the way back; here every derivative comes from the forward pass, so a step launches
+    about half the operations, which on a CPU is about half the time.
+    """
+    n = jnp.maximum(jnp.sum(mask), 1.0)
+    # d loss / d logit per point: cross-entropy on the logit, or ½(output − label)² through the output unit.
+    cross_entropy = jax.nn.sigmoid(out.logit) - (labels + 1.0) / 2.0
+    squared = (out.output - labels) * out.output_derivative
+    delta = jnp.where(hyper.loss == 1, cross_entropy, squared) * mask / n
+    below = [inputs, *out.hidden]
+    w_out, b_out = delta @ below[depth], jnp.sum(delta)
+    back = delta[:, None] * params.w_out
+    w, b = [], []
+    for layer in reversed(range(depth)):
+        dz = back * out.derivatives[layer]
+        w.insert(0, below[layer].T @ dz)
+        b.insert(0, jnp.sum(dz, axis=0))
+        back = dz @ params.w[layer].T
+    absent = params.w.shape[0] - depth
+    return Params(
+        w=jnp.concatenate([jnp.stack(w), jnp.zeros((absent,) + params.w.shape[1:])]) if depth else jnp.zeros_like(params.w),
+        b=jnp.concatenate([jnp.stack(b), jnp.zeros((absent,) + params.b.shape[1:])]) if depth else jnp.zeros_like(params.b),
+        w_out=w_out,
+        b_out=b_out,
+    )
+
+
+def gradient(params: Params, arch: Arch, hyper: Hyper, inputs, labels, mask, depth: int) -> Params:
+    """The gradient of the training objective (mean loss over the masked points plus the penalty)."""
+    grads = backprop(params, arch, hyper, forward(params, arch, inputs, depth), inputs, labels, mask, depth)
+    masks = weight_masks(arch)
+    masks = masks._replace(w=masks.w[: params.w.shape[0]])
+    rate = hyper.regularization_rate
+    shrink = lambda w, m: rate * m * jnp.select([hyper.regularization == 1, hyper.regularization == 2], [jnp.sign(w), w], 0.0)
+    return grads._replace(w=grads.w + shrink(params.w, masks.w), w_out=grads.w_out + shrink(params.w_out, masks.w_out))
 
 
 def _set_learning_rate(opt_states: tuple, learning_rate: jax.Array) -> tuple:
@@ -129,17 +171,18 @@ def train_epochs(state: TrainState, arch: Arch, hyper: Hyper, data: Data, epochs
     batch = jnp.maximum(hyper.batch_size, 1)
     steps = (n_train + batch - 1) // batch
     slots = jnp.arange(MAX_BATCH)
-    grad_fn = jax.grad(_objective)
+
+    flat = _Flat(state.params, depth)
 
     def step(k, carry):
-        params, opt_states, offset, stride, _ = carry
+        theta, opt_states, offset, stride, _ = carry
         position = k * batch + slots
         mask = ((slots < batch) & (position < n_train)).astype(jnp.float32)
         idx = (offset + position * stride) % n_train
         inputs, labels = data.inputs[idx], data.labels[idx]
-        grads = grad_fn(params, arch, hyper, inputs, labels, mask, depth)
-        updates, opt_states = _apply(hyper.optimizer, grads, opt_states, params)
-        return optax.apply_updates(params, updates), opt_states, offset, stride, updates
+        grads = flat.pack(gradient(flat.unpack(theta), arch, hyper, inputs, labels, mask, depth))
+        updates, opt_states = _apply(hyper.optimizer, grads, opt_states, theta)
+        return theta + updates, opt_states, offset, stride, updates
 
     def epoch(_, carry):
         params, opt_states, key, last = carry
@@ -150,7 +193,38 @@ def train_epochs(state: TrainState, arch: Arch, hyper: Hyper, data: Data, epochs
         params, opt_states, _, _, last = jax.lax.fori_loop(0, steps, step, carry)
         return params, opt_states, key, last
 
+    # The loop carries the real layers' parameters, optimiser states and last update as flat vectors:
+    # one leaf each instead of four padded ones, so an optimiser step is a few operations, not dozens.
     opt_states = _set_learning_rate(state.opt_states, hyper.learning_rate)
     carry = (state.params, opt_states, state.key, state.last_update)
-    params, opt_states, key, last = jax.lax.fori_loop(0, epochs, epoch, carry)
-    return TrainState(params, opt_states, key, last)
+    carry = flat.pack_all(jax.lax.fori_loop(0, epochs, epoch, flat.pack_all(carry)), like=carry)
+    return TrainState(*carry)
+
+
+class _Flat:
+    """The parameters of a network's `depth` real layers as one vector, and back into the padded Params."""
+
+    def __init__(self, template: Params, depth: int) -> None:
+        self.template, self.depth = template, depth
+
+    def pack(self, p: Params) -> jax.Array:
+        d = self.depth
+        return jnp.concatenate([p.w[:d].ravel(), p.b[:d].ravel(), p.w_out, p.b_out[None]])
+
+    def unpack(self, theta: jax.Array, like: Params | None = None) -> Params:
+        """Params of the real layers only, or, given `like`, the padded Params with the real layers replaced."""
+        d, t = self.depth, self.template
+        w_size, b_size, width = d * t.w[0].size, d * t.b[0].size, t.w_out.size
+        w = theta[:w_size].reshape((d,) + t.w.shape[1:])
+        b = theta[w_size : w_size + b_size].reshape((d,) + t.b.shape[1:])
+        w_out, b_out = theta[w_size + b_size : w_size + b_size + width], theta[-1]
+        if like is not None:
+            w, b = like.w.at[:d].set(w), like.b.at[:d].set(b)
+        return Params(w, b, w_out, b_out)
+
+    def pack_all(self, tree, like=None):
+        """Every Params inside `tree` packed; given `like` (the tree before packing), unpacked into it."""
+        is_params = lambda x: isinstance(x, Params)
+        if like is None:
+            return jax.tree.map(lambda x: self.pack(x) if is_params(x) else x, tree, is_leaf=is_params)
+        return jax.tree.map(lambda old, new: self.unpack(new, old) if is_params(old) else new, like, tree, is_leaf=is_params)

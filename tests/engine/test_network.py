@@ -39,11 +39,14 @@ def test_forward_matches_numpy(activation, output):
     want = reference.forward(net, reference.features_of(points, FEATURES), activation, output)
     np.testing.assert_allclose(got.logit, want.logit, **F32)
     np.testing.assert_allclose(got.output, want.output, **F32)
+    np.testing.assert_allclose(got.output_derivative, reference.ACTIVATIONS[output][1](want.logit), **F32)
+    derivative = reference.ACTIVATIONS[activation][1]
     for layer, width in enumerate(HIDDEN):
-        np.testing.assert_allclose(got.pre[layer][:, :width], want.pre[layer], **F32)
         np.testing.assert_allclose(got.hidden[layer][:, :width], want.hidden[layer], **F32)
-        # Padded units are silent even where the activation of zero is not (sigmoid(0) = ½).
+        np.testing.assert_allclose(got.derivatives[layer][:, :width], derivative(want.pre[layer]), **F32)
+        # Padded units are silent even where the activation of zero is not (sigmoid(0) = ½), and have no slope.
         assert not np.any(np.asarray(got.hidden[layer])[:, width:])
+        assert not np.any(np.asarray(got.derivatives[layer])[:, width:])
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)

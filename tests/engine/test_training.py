@@ -26,8 +26,8 @@ HEADS = {
     "squared-linear": ("squared", "linear", True),
 }
 
-_objective = jax.jit(training._objective, static_argnums=6)
-_gradient = jax.jit(jax.grad(training._objective), static_argnums=6)
+_objective = jax.jit(training.objective, static_argnums=6)
+_gradient = jax.jit(training.gradient, static_argnums=6)
 
 
 def hyper(loss="squared", regularization="none", rate=0.0, dtype=jnp.float32) -> Hyper:
@@ -66,7 +66,7 @@ def central_differences(objective, params: Params, real: Params) -> Params:
 
 
 def check_gradient(activation, head, regularization="none", rate=0.0, hidden=HIDDEN, seed=0):
-    """JAX's gradient of the objective against central differences and the numpy backpropagation."""
+    """The engine's backpropagation against central differences of its objective and the numpy backpropagation."""
     loss, output, regression = HEADS[head]
     net, points, labels, mask = problem(seed, regression, hidden)
     inputs = reference.features_of(points, FEATURES)
