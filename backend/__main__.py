@@ -32,6 +32,9 @@ def main() -> None:
         host=settings.host,
         port=settings.port,
         ws_max_size=settings.max_message_bytes,
+        # Frames are mostly uint8 grids that deflate shrinks by about a third; compressing them cost the
+        # event loop more CPU than anything else at 32 sessions (bench/load.py), so frames go as they are.
+        ws_per_message_deflate=False,
         timeout_graceful_shutdown=int(settings.shutdown_seconds),
         log_level="info",
     )

@@ -27,23 +27,24 @@ EXPIRY_INTERVAL = 30.0  # seconds between idle-session sweeps
 log = logging.getLogger("layerlab")
 
 
-def warmup_programs(settings: Settings) -> list[tuple[int, int]]:
-    """Which (depth, num_samples) programs to compile at start-up: the default first."""
+def warmup_programs(settings: Settings) -> list[Config]:
+    """Networks whose programs to compile at start-up: the default first, then every depth at both
+    padded dataset sizes, the picture programs' widths taking turns."""
     default = Config()
-    first = (len(default.hidden_layers), default.num_samples)
     if settings.warmup == "none":
         return []
     if settings.warmup == "default":
-        return [first]
+        return [default]
     sizes = [default.num_samples] + [slots for slots in SLOTS if slots_for(default.num_samples) != slots]
-    rest = [(depth, n) for n in sizes for depth in range(MAX_LAYERS + 1) if (depth, n) != first]
-    return [first] + rest
+    rest = [
+        Config(hidden_layers=[WIDTHS[depth % len(WIDTHS)]] * depth, num_samples=n)
+        for n in sizes for depth in range(MAX_LAYERS + 1)
+    ]
+    return [default] + rest
 
 
-def _compile(depth: int, num_samples: int) -> None:
-    """Compile the programs of one depth and dataset size; the picture programs' widths take turns."""
-    width = WIDTHS[depth % len(WIDTHS)] if depth else 1
-    run = Run(Config(hidden_layers=[width] * depth, num_samples=num_samples))
+def _compile(config: Config) -> None:
+    run = Run(config)
     run.advance(1)
     run.predict([[0.0, 0.0]])
 
@@ -52,9 +53,9 @@ async def _warm_up(app: FastAPI, settings: Settings) -> None:
     """Compile the default program first, then the rest on every worker at once (compiles run in parallel)."""
     loop = asyncio.get_running_loop()
     programs = warmup_programs(settings)
-    for depth, num_samples in programs[:1]:
-        await loop.run_in_executor(app.state.pool, _compile, depth, num_samples)
-    await asyncio.gather(*(loop.run_in_executor(app.state.pool, _compile, *p) for p in programs[1:]))
+    for config in programs[:1]:
+        await loop.run_in_executor(app.state.pool, _compile, config)
+    await asyncio.gather(*(loop.run_in_executor(app.state.pool, _compile, config) for config in programs[1:]))
     app.state.ready.set()
     log.info("layerlab: compiled programs ready")
 

@@ -22,9 +22,12 @@ _NUMPY = {name: dtype for dtype, name in _DTYPES.items()}
 
 
 def quantise(values: np.ndarray, low: float = GRID_RANGE[0], high: float = GRID_RANGE[1]) -> np.ndarray:
-    """Map [low, high] to 0..255 (clipped; NaN becomes the middle)."""
-    scaled = (np.nan_to_num(values, nan=(low + high) / 2) - low) / (high - low)
-    return np.round(np.clip(scaled, 0.0, 1.0) * 255.0).astype(np.uint8)
+    """Map [low, high] to 0..255, to the nearest step (clipped; NaN becomes the middle)."""
+    scaled = (np.asarray(values, np.float32) - np.float32(low)) * np.float32(255.0 / (high - low)) + np.float32(0.5)
+    np.clip(scaled, 0.0, 255.0, out=scaled)
+    if np.isnan(scaled).any():
+        scaled[np.isnan(scaled)] = 128.0
+    return scaled.astype(np.uint8)
 
 
 def _half(values) -> np.ndarray:

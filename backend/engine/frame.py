@@ -37,8 +37,9 @@ def _accuracy(scores, labels, mask):
     return jnp.sum(hits) / jnp.maximum(jnp.sum(mask), 1.0)
 
 
-def _norm(x):
-    return jnp.sqrt(jnp.sum(x * x))
+def _layer_norms(w: jax.Array, w_out: jax.Array, depth: int) -> jax.Array:
+    """The Euclidean norm of each weight layer, input side first: `depth` hidden layers, then the output's."""
+    return jnp.concatenate([jnp.sqrt(jnp.sum(w[:depth] ** 2, axis=(1, 2))), jnp.sqrt(jnp.sum(w_out**2))[None]])
 
 
 def _solve_spd(matrices: jax.Array, rhs: jax.Array) -> jax.Array:
@@ -137,17 +138,21 @@ def make_frame(
 
     grads = backprop(params, arch, hyper, out, data.inputs, data.labels, data.train, depth)
     masks = weight_masks(arch)
-    weight_grads = [grads.w[layer] * masks.w[layer] for layer in range(depth)] + [grads.w_out * masks.w_out]
-    weights = [params.w[layer] for layer in range(depth)] + [params.w_out]
-    updates = [state.last_update.w[layer] for layer in range(depth)] + [state.last_update.w_out]
-    ratios = [_norm(u) / jnp.maximum(_norm(w), 1e-12) for u, w in zip(updates, weights)]
+    # Per weight layer, input side first, each as one (depth + 1, ...) stack: one reduction for all layers.
+    gradient_norms = _layer_norms(grads.w * masks.w, grads.w_out * masks.w_out, depth)
+    ratios = _layer_norms(state.last_update.w, state.last_update.w_out, depth) / jnp.maximum(
+        _layer_norms(params.w, params.w_out, depth), 1e-12
+    )
 
     unit_masks = layer_masks(arch)[1:]
-    saturation = [
-        mean(jnp.sum((relative_slope(arch.activation, d) < SATURATED) * unit_masks[layer], axis=1), data.train)
-        / jnp.maximum(jnp.sum(unit_masks[layer]), 1.0)
-        for layer, d in enumerate(out.derivatives)
-    ] + [mean(relative_slope(arch.output, out.output_derivative) < SATURATED, data.train)]
+    units = unit_masks[:depth, None, :]
+    flat = (relative_slope(arch.activation, jnp.stack(out.derivatives)) < SATURATED) * units if depth else units
+    hidden_saturation = jnp.sum(jnp.sum(flat, axis=2) * data.train, axis=1) / jnp.maximum(
+        jnp.sum(data.train) * jnp.sum(units, axis=(1, 2)), 1.0
+    )
+    saturation = jnp.concatenate(
+        [hidden_saturation, mean(relative_slope(arch.output, out.output_derivative) < SATURATED, data.train)[None]]
+    )
 
     hidden = jnp.stack(out.hidden) if depth else jnp.zeros((0, out.logit.shape[0], MAX_WIDTH))
     probes = _probe_accuracy(jnp.concatenate([data.inputs[None], hidden]), data.labels, data.train)
@@ -159,9 +164,9 @@ def make_frame(
         test_loss=mean(losses, data.test),
         train_accuracy=_accuracy(scores, data.labels, data.train),
         test_accuracy=_accuracy(scores, data.labels, data.test),
-        gradient_norms=jnp.stack([_norm(g) for g in weight_grads]),
-        update_ratios=jnp.stack(ratios),
-        saturation=jnp.stack(saturation),
+        gradient_norms=gradient_norms,
+        update_ratios=ratios,
+        saturation=saturation,
         projections=projections,
         axes=jnp.concatenate([axes, prev_axes[depth:]]),
         probe_accuracy=probes[1:],
