@@ -99,9 +99,9 @@ def backprop(params: Params, arch: Arch, hyper: Hyper, out: Forward, inputs, lab
     """The gradient of data_loss from a forward pass already made: backpropagation written out
     (Rumelhart, Hinton and Williams 1986).
 
-    jax.grad of the same loss would run the forward again and differentiate each activation's
-    switch on the way back; here every derivative comes from the forward pass, so a step launches
-    about half the operations, which on a CPU is about half the time.
+    jax.grad of the same loss would differentiate each activation's switch on the way back (a
+    second conditional per layer); here every derivative comes from the forward pass's one branch,
+    and the frame reuses the forward it has already made for its gradient norms.
     """
     n = jnp.maximum(jnp.sum(mask), 1.0)
     # d loss / d logit per point: cross-entropy on the logit, or ½(output − label)² through the output unit.
@@ -185,13 +185,13 @@ def train_epochs(state: TrainState, arch: Arch, hyper: Hyper, data: Data, epochs
         return theta + updates, opt_states, offset, stride, updates
 
     def epoch(_, carry):
-        params, opt_states, key, last = carry
+        theta, opt_states, key, last = carry
         key, k_offset, k_stride = jax.random.split(key, 3)
         offset = jax.random.randint(k_offset, (), 0, n_train)
         stride = jax.random.choice(k_stride, _STRIDES) % n_train
-        carry = (params, opt_states, offset, stride, last)
-        params, opt_states, _, _, last = jax.lax.fori_loop(0, steps, step, carry)
-        return params, opt_states, key, last
+        carry = (theta, opt_states, offset, stride, last)
+        theta, opt_states, _, _, last = jax.lax.fori_loop(0, steps, step, carry)
+        return theta, opt_states, key, last
 
     # The loop carries the real layers' parameters, optimiser states and last update as flat vectors:
     # one leaf each instead of four padded ones, so an optimiser step is a few operations, not dozens.
