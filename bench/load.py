@@ -1,7 +1,7 @@
 """Load on loopback: N concurrent streaming sessions against a real server.
 
 Prints frames/s per session, frame bytes, p50/p95 frame interval, the delay from a
-setting change to the frame that shows it, and the server's CPU use.
+setting change to the frame that shows it, and the CPU use of the server and of this client (both share the machine).
 Run: .venv/bin/python -m bench.load [--sessions 1 8 32] [--seconds 8] [--epochs-per-frame 1] [--max-fps 60]
 """
 from __future__ import annotations
@@ -98,22 +98,24 @@ def report(server, args) -> None:
           f"{args.seconds:g} s per case; {os.cpu_count()} CPUs")
     base = server.url
     print("| network | sessions | frames/s per session (min / median) | frame bytes (median / max) "
-          "| frame interval p50 / p95 ms | change → frame ms (median / max) | server CPU % |")
-    print("|---|---|---|---|---|---|---|")
+          "| frame interval p50 / p95 ms | change → frame ms (median / max) | server CPU % | client CPU % |")
+    print("|---|---|---|---|---|---|---|---|")
     largest = {"hidden_layers": [16] * 10, "num_samples": 2000,
                "features": ["x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2"]}
     cases = [("default", {}, n) for n in args.sessions] + [("10×16, 2000 points", largest, 1)]
     for name, config, n in cases:
-        cpu0, t0 = cpu_seconds(server.pid), time.monotonic()
+        cpu0, client0, t0 = cpu_seconds(server.pid), time.process_time(), time.monotonic()
         results = asyncio.run(run_load(base, n, args.seconds, args.epochs_per_frame, config))
-        cpu = (cpu_seconds(server.pid) - cpu0) / (time.monotonic() - t0) * 100
+        elapsed = time.monotonic() - t0
+        cpu = (cpu_seconds(server.pid) - cpu0) / elapsed * 100
+        client_cpu = (time.process_time() - client0) / elapsed * 100
         rates = [r["frames"] / args.seconds for r in results]
         sizes = [s for r in results for s in r["sizes"]]
         gaps = [g for r in results for g in r["intervals"]]
         delays = [d for r in results for d in r["delays"]] or [float("nan")]
         print(f"| {name} | {n} | {min(rates):.1f} / {np.median(rates):.1f} | {np.median(sizes):.0f} / {max(sizes)} "
               f"| {np.percentile(gaps, 50) * 1e3:.1f} / {np.percentile(gaps, 95) * 1e3:.1f} "
-              f"| {np.median(delays) * 1e3:.1f} / {max(delays) * 1e3:.1f} | {cpu:.0f} |", flush=True)
+              f"| {np.median(delays) * 1e3:.1f} / {max(delays) * 1e3:.1f} | {cpu:.0f} | {client_cpu:.0f} |", flush=True)
 
 
 if __name__ == "__main__":

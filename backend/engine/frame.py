@@ -11,7 +11,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from .network import MAX_LAYERS, MAX_WIDTH, Arch, forward, layer_masks, relative_slope, score, weight_masks
+from .network import MAX_LAYERS, MAX_WIDTH, Arch, Params, forward, layer_masks, relative_slope, score, weight_masks
 from .training import Data, Hyper, TrainState, backprop, point_loss
 
 SATURATED = 0.1  # a unit is saturated where its slope is below this fraction of the steepest
@@ -28,6 +28,7 @@ class Frame(NamedTuple):
     saturation: jax.Array  # (depth + 1,)
     projections: jax.Array  # (depth, slots, 2)
     axes: jax.Array  # (MAX_LAYERS, 2, MAX_WIDTH) projection axes, fed back next frame
+    params: Params  # the weights the frame was taken at (padded)
     probe_accuracy: jax.Array  # (depth,)
     input_probe_accuracy: jax.Array  # ()
 
@@ -169,6 +170,7 @@ def make_frame(
         saturation=saturation,
         projections=projections,
         axes=jnp.concatenate([axes, prev_axes[depth:]]),
+        params=params,
         probe_accuracy=probes[1:],
         input_probe_accuracy=probes[0],
     )

@@ -14,6 +14,7 @@ import numpy as np
 from . import program
 from .config import RESTARTING, Config, finite_or_none
 from .data import make_dataset
+from .features import FEATURES
 from .frame import empty_axes
 from .network import INIT_INDEX, Arch, make_arch
 from .pictures import width_for
@@ -176,25 +177,29 @@ class Run:
     def layer_sizes(self) -> list[int]:
         return [len(self.config.features), *self.config.hidden_layers, 1]
 
-    def weights(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Real weights and biases per weight layer, input side first; features in registry order."""
-        from .features import FEATURES
+    def weights(self, params=None) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Real weights and biases per weight layer, input side first; features in registry order.
 
-        params = self.state.params
-        chosen = [i for i, name in enumerate(FEATURES) if name in self.config.features]
-        rows, weights, biases = chosen, [], []
+        From `params` (host arrays, e.g. a frame's) when given, else from the current state.
+        """
+        params = self.state.params if params is None else params
+        rows, weights, biases = self._feature_rows, [], []
         for layer, width in enumerate(self.config.hidden_layers):
-            weights.append(params.w[layer][np.ix_(rows, range(width))])
+            weights.append(params.w[layer][rows, :width])
             biases.append(params.b[layer][:width])
-            rows = list(range(width))
+            rows = slice(0, width)
         weights.append(params.w_out[rows][:, None])
         biases.append(np.asarray([params.b_out]))
         return weights, biases
 
+    @property
+    def _feature_rows(self) -> list[int]:
+        return [i for i, name in enumerate(FEATURES) if name in self.config.features]
+
     def _snapshot(self, frame, pictures) -> Snapshot:
         classify = not self.config.regression
         widths = self.config.hidden_layers
-        weights, biases = self.weights()
+        weights, biases = self.weights(frame.params)
         n_real = len(self.train_points) + len(self.test_points)  # train then test fill the first slots
         accuracy = lambda v: finite_or_none(float(v)) if classify else None
         return Snapshot(
