@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from ..engine.pictures import WIDTHS
 from ..engine.run import Run
 from ..settings import Settings, get_settings
 from . import routes, stream
+from .pool import WorkPool
 from .sessions import Registry
 
 FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
@@ -78,7 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.pool = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="layerlab-jax")
+        app.state.pool = WorkPool(settings.workers, "layerlab-jax")
         app.state.registry = Registry(app.state.pool, settings.max_sessions, settings.idle_seconds)
         app.state.ready = asyncio.Event()
         app.state.device = jax.devices()[0].platform

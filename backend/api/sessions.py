@@ -1,21 +1,24 @@
 """Sessions: a Run with its lock and viewers, the registry that bounds them, idle expiry.
 
 All JAX work happens in a bounded thread pool, one operation per session at a
-time (the session's lock), so the event loop never waits on training.
+time (the session's lock), so the event loop never waits on training. A change
+someone makes hurries that session's work ahead of the pool's queue for a moment
+(pool.py), so that it shows in the next frame even when many sessions stream.
 """
 from __future__ import annotations
 
 import asyncio
 import secrets
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, TypeVar
 
 from ..engine.config import Config
 from ..engine.run import Run
+from .pool import WorkPool
 
 T = TypeVar("T")
+HURRY_SECONDS = 0.25  # after a change, a session's work goes ahead of the queue for this long
 
 
 class SessionLimit(Exception):
@@ -26,7 +29,7 @@ class SessionLimit(Exception):
 class LiveSession:
     id: str
     run: Run
-    pool: ThreadPoolExecutor
+    pool: WorkPool
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     last_used: float = field(default_factory=time.monotonic)
     viewers: set = field(default_factory=set)  # stream.Viewer objects watching this session
@@ -37,16 +40,24 @@ class LiveSession:
     points_due: bool = True  # the next streamed frame carries the data points
     driver: asyncio.Task | None = None
     closed: bool = False
+    hurry_until: float = 0.0  # monotonic time until which this session's work is urgent
 
     def touch(self) -> None:
         self.last_used = time.monotonic()
+
+    def hurry(self) -> None:
+        """Someone changed something: this session's work (the frame in hand, the change, the frame
+        that shows it) goes ahead of other sessions' for HURRY_SECONDS."""
+        self.hurry_until = time.monotonic() + HURRY_SECONDS
+
+    def hurried(self) -> bool:
+        return time.monotonic() < self.hurry_until
 
     async def work(self, fn: Callable[[Run], T]) -> T:
         """Run fn(run) in the worker pool, one at a time for this session."""
         self.touch()
         async with self.lock:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self.pool, fn, self.run)
+            return await asyncio.wrap_future(self.pool.submit_urgent_when(self.hurried, fn, self.run))
 
     def pause(self) -> None:
         """Stop playing; the driver sees it before its next frame."""
@@ -55,6 +66,7 @@ class LiveSession:
             self.run.status = "paused"
 
     async def reconfigure(self, config: Config) -> bool:
+        self.hurry()
         restarted = await self.work(lambda run: run.reconfigure(config))
         if restarted:
             self.data_version += 1
@@ -62,6 +74,7 @@ class LiveSession:
         return restarted
 
     async def reset(self, seed: int | None) -> None:
+        self.hurry()
         await self.work(lambda run: run.reset(seed))
         self.data_version += 1
         self.points_due = True
@@ -70,7 +83,7 @@ class LiveSession:
 class Registry:
     """Live sessions by unguessable id, at most `limit` of them."""
 
-    def __init__(self, pool: ThreadPoolExecutor, limit: int, idle_seconds: float) -> None:
+    def __init__(self, pool: WorkPool, limit: int, idle_seconds: float) -> None:
         self.pool, self.limit, self.idle_seconds = pool, limit, idle_seconds
         self.sessions: dict[str, LiveSession] = {}
 

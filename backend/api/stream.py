@@ -167,6 +167,7 @@ async def handle(session: LiveSession, message: dict, viewer: Viewer, settings: 
         session.pause()
     elif kind == "step":
         session.pause()
+        session.hurry()
         await publish(session, 1)
     elif kind == "reset":
         await session.reset(message.get("seed"))
@@ -175,6 +176,7 @@ async def handle(session: LiveSession, message: dict, viewer: Viewer, settings: 
         session.epochs_per_frame = message["epochs_per_frame"]
     elif kind == "view":
         session.view_layer = message["layer"]
+        session.hurry()
         if not session.playing:
             await publish(session, 0)
     elif kind == "config":

@@ -46,12 +46,14 @@ def _layer_norms(w: jax.Array, w_out: jax.Array, depth: int) -> jax.Array:
 def _solve_spd(matrices: jax.Array, rhs: jax.Array) -> jax.Array:
     """Solve a batch of small symmetric positive-definite systems by Gauss-Jordan elimination.
 
-    Unrolled elementwise steps batch across layers and fuse, where a LAPACK call per layer does not.
+    Unrolled elementwise steps batch across layers and fuse, where a LAPACK call per layer does not;
+    each step is one select over the whole augmented matrix, so it compiles to one fused operation.
     """
     aug = jnp.concatenate([matrices, rhs[..., None]], axis=-1)
+    rows = jnp.arange(matrices.shape[-1])[None, :, None]
     for i in range(matrices.shape[-1]):
-        row = aug[:, i, :] / aug[:, i, i : i + 1]
-        aug = (aug - aug[:, :, i : i + 1] * row[:, None, :]).at[:, i, :].set(row)
+        pivot = aug[:, i : i + 1, :] / aug[:, i : i + 1, i : i + 1]
+        aug = jnp.where(rows == i, pivot, aug - aug[:, :, i : i + 1] * pivot)
     return aug[..., -1]
 
 
