@@ -3,7 +3,7 @@
 Weights are stacked to MAX_LAYERS hidden layers of MAX_WIDTH units; masks mark
 the real units. The activation is chosen by a traced index into ACTIVATIONS, so
 changing it never recompiles. Depth is the one static choice: a network only
-computes the layers it has (see training.compiled).
+computes the layers it has (see program.py).
 """
 from __future__ import annotations
 
@@ -82,11 +82,6 @@ def relative_slope(index: jax.Array, derivative: jax.Array) -> jax.Array:
     The size, not the signed value: sin's derivative runs down to −1 where the unit is fully live.
     """
     return jnp.abs(derivative) / _PEAK_SLOPES[index]
-
-
-def slope(index: jax.Array, z: jax.Array) -> jax.Array:
-    """The activation's relative slope at z (see relative_slope)."""
-    return relative_slope(index, activate_with_derivative(index, z)[1])
 
 
 def score(arch: Arch, output: jax.Array) -> jax.Array:
