@@ -3,7 +3,9 @@
 All JAX work happens in a bounded thread pool, one operation per session at a
 time (the session's lock), so the event loop never waits on training. A change
 someone makes hurries that session's work ahead of the pool's queue for a moment
-(pool.py), so that it shows in the next frame even when many sessions stream.
+(pool.py), so that it shows in the next frame even when many sessions stream. A
+session never has more than one item queued (its lock) nor more frames than the
+frame-rate cap, so a client that keeps changing things cannot crowd out the rest.
 """
 from __future__ import annotations
 

@@ -5,6 +5,8 @@ import threading
 import pytest
 
 from backend.api.pool import WorkPool
+from backend.api import sessions
+from backend.api.sessions import LiveSession
 
 WAIT = 10.0  # seconds a test waits for a worker before it fails
 
@@ -77,3 +79,22 @@ def test_it_serves_asyncio_as_an_executor(pool):
         return await asyncio.get_running_loop().run_in_executor(pool, sum, [1, 2, 3])
 
     assert asyncio.run(main()) == 6
+
+
+@pytest.mark.parametrize("changed, expected", [(True, ["session", "queued"]), (False, ["queued", "session"])])
+def test_a_session_someone_just_changed_goes_first(pool, changed, expected, monkeypatch):
+    monkeypatch.setattr(sessions, "HURRY_SECONDS", 60.0)  # however slow the machine, still hurried when picked
+    release, order = hold(pool), []
+    queued = pool.submit(order.append, "queued")
+    session = LiveSession(id="s", run=None, pool=pool)
+    if changed:
+        session.hurry()
+
+    async def main():
+        work = asyncio.ensure_future(session.work(lambda run: order.append("session")))
+        asyncio.get_running_loop().call_soon(release.set)  # after the work has been queued
+        await work
+
+    asyncio.run(main())
+    queued.result(WAIT)
+    assert order == expected
