@@ -69,7 +69,7 @@ def main() -> None:
     args = parser.parse_args()
 
     start = time.perf_counter()
-    Run(Config())  # compiles the depth-free helpers (new_state, device_data) outside any figure
+    Run(Config())  # compiles the depth-free helpers (new_packed_state, device_data) outside any figure
     rows = {name: measure(config, args.repeats, args.epochs) for name, config in NETWORKS.items()}
 
     device = jax.devices()[0]

@@ -103,13 +103,6 @@ def draw(state: jax.Array, settings: jax.Array, *, width: int) -> jax.Array:
 
 
 @jax.jit
-def new_state(key: jax.Array, arch: Arch, init: jax.Array, scale: jax.Array) -> TrainState:
-    """A fresh network and optimiser state."""
-    TRACES["new_state"] += 1
-    return _fresh(key, arch, init, scale)
-
-
-@jax.jit
 def new_packed_state(key: jax.Array, settings: jax.Array, init: jax.Array, scale: jax.Array) -> jax.Array:
     """A fresh network and optimiser state, packed."""
     TRACES["new_packed_state"] += 1
@@ -135,7 +128,7 @@ def device_data(points: jax.Array, labels: jax.Array, train: jax.Array, test: ja
 
 @partial(jax.jit, static_argnames="depth")
 def predict(state: jax.Array, settings: jax.Array, points: jax.Array, *, depth: int) -> jax.Array:
-    """The network's output at arbitrary points (n, 2), in label units (see frame.score)."""
+    """The network's output at arbitrary points (n, 2), in label units (see network.score)."""
     TRACES["predict", depth] += 1
     arch, _ = SETTINGS.unpack(settings)
     params = STATE.unpack(state).params

@@ -197,8 +197,8 @@ def train_epochs(state: TrainState, arch: Arch, hyper: Hyper, data: Data, epochs
     # one leaf each instead of four padded ones, so an optimiser step is a few operations, not dozens.
     opt_states = _set_learning_rate(state.opt_states, hyper.learning_rate)
     carry = (state.params, opt_states, state.key, state.last_update)
-    carry = flat.pack_all(jax.lax.fori_loop(0, epochs, epoch, flat.pack_all(carry)), like=carry)
-    return TrainState(*carry)
+    trained = jax.lax.fori_loop(0, epochs, epoch, flat.pack_all(carry))
+    return TrainState(*flat.unpack_all(trained, like=carry))
 
 
 class _Flat:
@@ -222,9 +222,14 @@ class _Flat:
             w, b = like.w.at[:d].set(w), like.b.at[:d].set(b)
         return Params(w, b, w_out, b_out)
 
-    def pack_all(self, tree, like=None):
-        """Every Params inside `tree` packed; given `like` (the tree before packing), unpacked into it."""
-        is_params = lambda x: isinstance(x, Params)
-        if like is None:
-            return jax.tree.map(lambda x: self.pack(x) if is_params(x) else x, tree, is_leaf=is_params)
-        return jax.tree.map(lambda old, new: self.unpack(new, old) if is_params(old) else new, like, tree, is_leaf=is_params)
+    def pack_all(self, tree):
+        """`tree` with every Params inside it packed."""
+        return jax.tree.map(lambda x: self.pack(x) if _is_params(x) else x, tree, is_leaf=_is_params)
+
+    def unpack_all(self, tree, like):
+        """The packed `tree` back into the padded pytree `like` (the tree before pack_all)."""
+        return jax.tree.map(lambda old, new: self.unpack(new, old) if _is_params(old) else new, like, tree, is_leaf=_is_params)
+
+
+def _is_params(x) -> bool:
+    return isinstance(x, Params)

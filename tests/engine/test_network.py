@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from backend.engine import program
+from backend.engine.config import Config
 from backend.engine.network import (
     ACTIVATION_INDEX,
     ACTIVATIONS,
@@ -18,6 +19,7 @@ from backend.engine.network import (
     relative_slope,
     weight_masks,
 )
+from backend.engine.run import hyper_of
 
 from . import reference
 
@@ -73,10 +75,12 @@ INIT_SEEDS = 24  # pooled draws, so that a spread is known to a few percent
 def initial(init: str, scale: float = 1.0, hidden=INIT_HIDDEN, seeds=INIT_SEEDS):
     """Stacked real weights of fresh networks from many keys: per weight layer (seeds, fan_in, fan_out)."""
     arch = make_arch(INIT_FEATURES, hidden, "tanh", "tanh")
+    settings = jnp.asarray(program.SETTINGS.pack_host(jax.device_get((arch, hyper_of(Config())))))
     nets = []
     for seed in range(seeds):
         key, index = jax.random.PRNGKey(seed), jnp.asarray(INIT_INDEX[init])
-        state = program.new_state(key, arch, index, jnp.asarray(scale, jnp.float32))
+        packed = program.new_packed_state(key, settings, index, jnp.asarray(scale, jnp.float32))
+        state = program.STATE.unpack_host(np.asarray(packed))
         nets.append(reference.unpad(state.params, INIT_FEATURES, hidden))
         masks = jax.device_get(weight_masks(arch))
         for p, m in zip(jax.device_get(state.params), masks):
