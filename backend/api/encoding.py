@@ -1,4 +1,4 @@
-"""Frame encoding: a snapshot as one binary message laid out as safetensors is.
+"""Frame encoding: a run's frame as one binary message laid out as safetensors is.
 
 8-byte little-endian header length, a JSON header naming each array's dtype,
 shape and byte range (plus "__metadata__", a map of JSON-encoded strings), then
@@ -14,7 +14,7 @@ import struct
 import numpy as np
 
 from ..engine.config import finite_or_none
-from ..engine.run import Snapshot
+from ..engine.run import Run
 
 GRID_RANGE = (-1.0, 1.0)  # output and neuron grids are quantised to uint8 over this range
 FLOAT16_LIMIT = 60000.0  # float16 arrays are clipped to this magnitude
@@ -24,9 +24,11 @@ _NUMPY = {name: dtype for dtype, name in _DTYPES.items()}
 
 def quantise(values: np.ndarray, low: float = GRID_RANGE[0], high: float = GRID_RANGE[1]) -> np.ndarray:
     """Map [low, high] to 0..255, to the nearest step (clipped; NaN becomes the middle)."""
-    scaled = (np.asarray(values, np.float32) - np.float32(low)) * np.float32(255.0 / (high - low)) + np.float32(0.5)
+    scale = np.float32(255.0 / (high - low))
+    scaled = np.asarray(values, np.float32) * scale
+    scaled += np.float32(0.5) - np.float32(low) * scale
     np.minimum(np.maximum(scaled, 0.0, out=scaled), 255.0, out=scaled)  # np.clip costs more on small arrays
-    if np.isnan(scaled).any():
+    if np.isnan(scaled.max()):  # max is NaN when any value is: one pass where isnan().any() makes two
         scaled[np.isnan(scaled)] = 128.0
     return scaled.astype(np.uint8)
 
@@ -42,42 +44,78 @@ def projection_range(points: np.ndarray) -> tuple[float, float]:
     return -max(extent, 1e-6), max(extent, 1e-6)
 
 
-def encode_frame(snap: Snapshot, *, layer_sizes: list[int], view_layer: int, include_points: bool,
-                 data_version: int) -> bytes:
-    """One stream frame: the snapshot's arrays (grids quantised, one hidden layer's projection) and metadata."""
-    arrays: dict[str, np.ndarray] = {"output": quantise(snap.output)}
-    if snap.neurons:
-        arrays["neurons"] = quantise(np.concatenate(snap.neurons))
-    for i, (w, b) in enumerate(zip(snap.weights, snap.biases)):
-        arrays[f"weights.{i}"] = _half(w)
-        arrays[f"biases.{i}"] = _half(b)
-    arrays["gradient_norms"] = np.asarray(snap.gradient_norms, np.float32)
-    arrays["update_ratios"] = np.asarray(snap.update_ratios, np.float32)
-    arrays["saturation"] = np.asarray(snap.saturation, np.float32)
-    layer = min(max(view_layer, 0), max(len(snap.projections) - 1, 0))  # within the network's depth
-    shown_range = None
-    if snap.projections:
-        shown_range = projection_range(snap.projections[layer])
-        arrays["projection"] = quantise(snap.projections[layer], *shown_range)
-    if include_points:
-        arrays["train_points"] = _half(snap.train_points)
-        arrays["test_points"] = _half(snap.test_points)
-    metadata = {
-        "epoch": snap.epoch,
-        "status": snap.status,
-        "train_loss": finite_or_none(snap.train_loss),
-        "test_loss": finite_or_none(snap.test_loss),
-        "train_accuracy": snap.train_accuracy,
-        "test_accuracy": snap.test_accuracy,
-        "layer_sizes": layer_sizes,
-        "probe_accuracy": snap.probe_accuracy,
-        "input_probe_accuracy": snap.input_probe_accuracy,
-        "view_layer": layer,
-        "data_version": data_version,
-        "grid_range": list(GRID_RANGE),
-        "projection_range": list(shown_range) if shown_range else None,
-    }
-    return encode(arrays, metadata)
+class FrameEncoder:
+    """Encodes one network's frames for one view: which values go where is worked out once, not per frame.
+
+    Valid while the run keeps its positions (until it rebuilds: new data or a new network) and the view and
+    the choice to send the points stay the same; `fits` says whether it still is. A frame then costs a
+    gather and a conversion per element type: the f32 metrics, the f16 weights and biases, the uint8 grids
+    and projection. Arrays go largest element first so each lies aligned for a typed-array view.
+    """
+
+    def __init__(self, run: Run, *, view_layer: int, include_points: bool) -> None:
+        p = self.positions = run.positions
+        self.view_layer, self.include_points = view_layer, include_points
+        self.layer_sizes = run.layer_sizes()
+        self.layer = min(max(view_layer, 0), max(len(p.projections) - 1, 0))  # within the network's depth
+        self.singles = np.concatenate([p.gradient_norms, p.update_ratios, p.saturation])
+        halves = [index for pair in zip(p.weights, p.biases) for index in pair]
+        self.halves = np.concatenate([index.ravel() for index in halves])
+        self.grids = np.concatenate([p.output.ravel(), *(index.ravel() for index in p.neurons)])
+        self.projection = p.projections[self.layer] if p.projections else None
+        self.points = _half(run.train_points).tobytes() + _half(run.test_points).tobytes() if include_points else b""
+
+        specs = [("gradient_norms", "F32", p.gradient_norms.shape), ("update_ratios", "F32", p.update_ratios.shape),
+                 ("saturation", "F32", p.saturation.shape)]
+        specs += [(f"{kind}.{i}", "F16", index.shape)
+                  for i, pair in enumerate(zip(p.weights, p.biases)) for kind, index in zip(("weights", "biases"), pair)]
+        if include_points:
+            specs += [("train_points", "F16", run.train_points.shape), ("test_points", "F16", run.test_points.shape)]
+        specs.append(("output", "U8", p.output.shape))
+        if p.neurons:
+            specs.append(("neurons", "U8", (sum(len(index) for index in p.neurons), *p.neurons[0].shape[1:])))
+        if self.projection is not None:
+            specs.append(("projection", "U8", self.projection.shape))
+        offset, entries = 0, {}
+        for name, dtype, shape in specs:
+            size = math.prod(shape) * _NUMPY[dtype].itemsize
+            entries[name] = {"dtype": dtype, "shape": list(shape), "data_offsets": [offset, offset + size]}
+            offset += size
+        self.arrays_json = json.dumps(entries, separators=(",", ":"))[1:-1]  # the header's array part, unchanging
+
+    def fits(self, run: Run, *, view_layer: int, include_points: bool) -> bool:
+        return (self.positions is run.positions and self.view_layer == view_layer
+                and self.include_points == include_points)
+
+    def encode(self, values: np.ndarray, run: Run, *, data_version: int) -> bytes:
+        """The frame message for the run's frame `values` (Run.step), with its scalars as metadata."""
+        scalars = run.scalars(values)
+        chunks = [values[self.singles].astype("<f4").tobytes(), _half(values[self.halves]).tobytes(), self.points,
+                  quantise(values[self.grids]).tobytes()]
+        shown_range = None
+        if self.projection is not None:
+            projection = values[self.projection]
+            shown_range = projection_range(projection)
+            chunks.append(quantise(projection, *shown_range).tobytes())
+        metadata = {
+            "epoch": run.epoch,
+            "status": run.status,
+            "train_loss": finite_or_none(scalars["train_loss"]),
+            "test_loss": finite_or_none(scalars["test_loss"]),
+            "train_accuracy": scalars["train_accuracy"],
+            "test_accuracy": scalars["test_accuracy"],
+            "layer_sizes": self.layer_sizes,
+            "probe_accuracy": scalars["probe_accuracy"],
+            "input_probe_accuracy": scalars["input_probe_accuracy"],
+            "view_layer": self.layer,
+            "data_version": data_version,
+            "grid_range": list(GRID_RANGE),
+            "projection_range": list(shown_range) if shown_range else None,
+        }
+        text = ('{"__metadata__":' + json.dumps({key: _json(value) for key, value in metadata.items()},
+                                                 separators=(",", ":")) + "," + self.arrays_json + "}").encode()
+        text += b" " * (-(8 + len(text)) % 8)  # pad so the array bytes start 8-byte aligned
+        return struct.pack("<Q", len(text)) + text + b"".join(chunks)
 
 
 def _json(value) -> str:
@@ -87,22 +125,6 @@ def _json(value) -> str:
     if type(value) is int or (type(value) is float and math.isfinite(value)):
         return repr(value)
     return json.dumps(value)
-
-
-def encode(arrays: dict[str, np.ndarray], metadata: dict) -> bytes:
-    """Pack arrays and metadata into one safetensors-layout message."""
-    order = sorted(arrays, key=lambda name: -arrays[name].dtype.itemsize)
-    header: dict = {"__metadata__": {key: _json(value) for key, value in metadata.items()}}
-    offset, chunks = 0, []
-    for name in order:
-        data = np.ascontiguousarray(arrays[name]).astype(arrays[name].dtype.newbyteorder("<"), copy=False).tobytes()
-        header[name] = {"dtype": _DTYPES[arrays[name].dtype], "shape": list(arrays[name].shape),
-                        "data_offsets": [offset, offset + len(data)]}
-        chunks.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-(8 + len(text)) % 8)  # pad so the array bytes start 8-byte aligned
-    return struct.pack("<Q", len(text)) + text + b"".join(chunks)
 
 
 def decode(message: bytes) -> tuple[dict, dict[str, np.ndarray]]:

@@ -43,6 +43,7 @@ class LiveSession:
     driver: asyncio.Task | None = None
     closed: bool = False
     hurry_until: float = 0.0  # monotonic time until which this session's work is urgent
+    encoder: object = None  # the stream's FrameEncoder for the current network and view (stream.py)
 
     def touch(self) -> None:
         self.last_used = time.monotonic()

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from ..engine.config import MAX_SEED, Config
 from ..engine.network import MAX_LAYERS
 from ..settings import Settings
-from .encoding import encode_frame
+from .encoding import FrameEncoder
 from .schemas import MAX_EPOCHS_PER_FRAME
 from .sessions import LiveSession
 
@@ -114,9 +114,11 @@ async def render(session: LiveSession, epochs: int) -> bytes:
     view_layer, version = session.view_layer, session.data_version
 
     def work(run):
-        snap = run.advance(epochs)
-        return encode_frame(snap, layer_sizes=run.layer_sizes(), view_layer=view_layer,
-                            include_points=include_points, data_version=version)
+        values = run.step(epochs)
+        encoder = session.encoder
+        if encoder is None or not encoder.fits(run, view_layer=view_layer, include_points=include_points):
+            encoder = session.encoder = FrameEncoder(run, view_layer=view_layer, include_points=include_points)
+        return encoder.encode(values, run, data_version=version)
 
     return await session.work(work)
 

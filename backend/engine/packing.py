@@ -56,6 +56,15 @@ class Layout:
         ]
         return jax.tree.unflatten(self.treedef, leaves)
 
+    def indices(self, start: int = 0):
+        """The pytree of each leaf's element positions in the vector (plus `start`), as int arrays of the leaf's shape.
+
+        Indexing a host copy of the vector with them gathers a leaf, or any slice of one, in one step.
+        """
+        positions = np.arange(start, start + self.size)
+        leaves = [positions[a:b].reshape(shape) for (a, b), shape in zip(zip(self.offsets, self.offsets[1:]), self.shapes)]
+        return jax.tree.unflatten(self.treedef, leaves)
+
     def pack_host(self, tree) -> np.ndarray:
         """The vector from host arrays (numpy), without device work."""
         leaves = jax.tree.leaves(tree)

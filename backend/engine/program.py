@@ -73,8 +73,10 @@ def frame_layout(depth: int, slots: int) -> Layout:
 
 @partial(jax.jit, static_argnames="depth")
 def advance(state: jax.Array, settings: jax.Array, data: jax.Array, prev_axes: jax.Array, epochs: jax.Array,
-            *, depth: int) -> tuple[jax.Array, jax.Array]:
-    """Train `epochs` epochs, then compute the frame at the new weights: (state, frame), both packed.
+            *, depth: int) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """Train `epochs` epochs, then compute the frame at the new weights: (state, frame, axes), the first two packed.
+
+    The projection axes come back on their own as well, to be fed into the next call without a trip to the host.
 
     Each depth, and each padded dataset size (the data vector's length), is a program of its own.
     """
@@ -84,7 +86,7 @@ def advance(state: jax.Array, settings: jax.Array, data: jax.Array, prev_axes: j
     data = DATA[slots].unpack(data)
     trained = train_epochs(STATE.unpack(state), arch, hyper, data, epochs, depth)
     frame = make_frame(trained, arch, hyper, data, prev_axes, depth)
-    return STATE.pack(trained), frame_layout(depth, slots).pack(frame)
+    return STATE.pack(trained), frame_layout(depth, slots).pack(frame), frame.axes
 
 
 @cache

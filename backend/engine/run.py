@@ -5,7 +5,9 @@ nothing of HTTP; the API wraps it in sessions.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import jax
 import jax.numpy as jnp
@@ -48,6 +50,35 @@ class Snapshot:
     test_points: np.ndarray  # (n_test, 3)
 
 
+@dataclass(eq=False)
+class Positions:
+    """Where each of a frame's fields lies in its host vector (see Run.values): int index arrays.
+
+    Indexing the vector with one gathers that field, sliced to the real network, in one step.
+    """
+
+    train_loss: np.ndarray
+    test_loss: np.ndarray
+    train_accuracy: np.ndarray
+    test_accuracy: np.ndarray
+    output: np.ndarray
+    neurons: list[np.ndarray]
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+    gradient_norms: np.ndarray
+    update_ratios: np.ndarray
+    saturation: np.ndarray
+    projections: list[np.ndarray]
+    probe_accuracy: np.ndarray
+    input_probe_accuracy: np.ndarray
+
+
+@lru_cache(maxsize=64)
+def _count(epochs: int) -> jax.Array:
+    """An epoch count on the device, made once per value (a host scalar is copied over on every call)."""
+    return jnp.asarray(epochs, jnp.int32)
+
+
 def hyper_of(config: Config) -> Hyper:
     return Hyper(
         learning_rate=np.float32(config.learning_rate),
@@ -85,11 +116,14 @@ class Run:
         self.packed = program.new_packed_state(
             key, self.settings, jnp.asarray(INIT_INDEX[c.init], jnp.int32), jnp.asarray(c.init_scale, jnp.float32)
         )
-        self.axes = np.asarray(empty_axes())
+        self.axes = empty_axes()  # on the device: each frame's axes go straight into the next
         self.epoch = 0
         self.status = "paused" if self.status == "diverged" else self.status
         self.history = []
-        self.snapshot: Snapshot | None = None
+        self.positions = self._positions()
+        self.values: np.ndarray | None = None  # the latest frame's host vector, once there is one
+        self._taken: tuple[int, str] = (0, self.status)  # epoch and status when it was taken
+        self._snapshot: Snapshot | None = None
 
     def _set_settings(self, arch: Arch, hyper: Hyper) -> None:
         self.arch, self.hyper = arch, hyper
@@ -136,23 +170,38 @@ class Run:
         self.status = "paused"
         self._build()
 
-    def advance(self, epochs: int) -> Snapshot:
-        """Train `epochs` epochs (0 only looks) and return the frame at the new weights."""
+    def step(self, epochs: int) -> np.ndarray:
+        """Train `epochs` epochs (0 only looks) and take the frame at the new weights: its host vector, `values`.
+
+        `positions` says where each field lies in it; `snapshot` builds the whole Snapshot when asked.
+        """
         if self.status == "diverged":
             epochs = 0
-        self.packed, packed_frame = program.advance(
-            self.packed, self.settings, self.data, self.axes, np.int32(epochs), depth=self.depth
+        self.packed, packed_frame, self.axes = program.advance(
+            self.packed, self.settings, self.data, self.axes, _count(epochs), depth=self.depth
         )
         packed_pictures = program.draw(self.packed, self.settings, width=self.width)
-        frame = program.frame_layout(self.depth, len(self.dataset.x)).unpack_host(np.asarray(packed_frame))
-        pictures = program.pictures_layout(self.width).unpack_host(np.asarray(packed_pictures))
-        self.axes, self.epoch = frame.axes, self.epoch + epochs
-        if not (np.isfinite(frame.train_loss) and np.isfinite(frame.test_loss)):
+        values = np.concatenate([np.asarray(packed_frame), np.asarray(packed_pictures)])
+        self.epoch += epochs
+        train_loss, test_loss = float(values[self.positions.train_loss]), float(values[self.positions.test_loss])
+        if not (math.isfinite(train_loss) and math.isfinite(test_loss)):
             self.status = "diverged"
-        self.snapshot = self._snapshot(frame, pictures)
+        self.values, self._taken, self._snapshot = values, (self.epoch, self.status), None
         if epochs or not self.history:
-            self._record(self.snapshot)
+            self._record(train_loss, test_loss)
+        return values
+
+    def advance(self, epochs: int) -> Snapshot:
+        """Train `epochs` epochs (0 only looks) and return the frame at the new weights."""
+        self.step(epochs)
         return self.snapshot
+
+    @property
+    def snapshot(self) -> Snapshot | None:
+        """The latest frame as a Snapshot (None before the first), built on first request."""
+        if self._snapshot is None and self.values is not None:
+            self._snapshot = self._snapshot_of(self.values, *self._taken)
+        return self._snapshot
 
     def predict(self, points: np.ndarray) -> np.ndarray:
         """Network outputs at (n, 2) points, in label units (a sigmoid's p becomes 2p − 1).
@@ -169,20 +218,20 @@ class Run:
         ]
         return np.concatenate(outputs)[:n]
 
-    def _record(self, snap: Snapshot) -> None:
-        self.history.append((self.epoch, finite_or_none(snap.train_loss), finite_or_none(snap.test_loss)))
+    def _record(self, train_loss: float, test_loss: float) -> None:
+        self.history.append((self.epoch, finite_or_none(train_loss), finite_or_none(test_loss)))
         if len(self.history) > HISTORY_LIMIT:
             self.history = self.history[::2]
 
     def layer_sizes(self) -> list[int]:
         return [len(self.config.features), *self.config.hidden_layers, 1]
 
-    def weights(self, params=None) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Real weights and biases per weight layer, input side first; features in registry order.
+    def weights(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The current real weights and biases per weight layer, input side first; features in registry order."""
+        return self._real_weights(self.state.params)
 
-        From `params` (host arrays, e.g. a frame's) when given, else from the current state.
-        """
-        params = self.state.params if params is None else params
+    def _real_weights(self, params) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Real weights and biases per weight layer of padded params (arrays, or their positions)."""
         rows, weights, biases = self._feature_rows, [], []
         for layer, width in enumerate(self.config.hidden_layers):
             weights.append(params.w[layer][rows, :width])
@@ -196,29 +245,59 @@ class Run:
     def _feature_rows(self) -> list[int]:
         return [i for i, name in enumerate(FEATURES) if name in self.config.features]
 
-    def _snapshot(self, frame, pictures) -> Snapshot:
-        classify = not self.config.regression
-        widths = self.config.hidden_layers
-        weights, biases = self.weights(frame.params)
+    def _positions(self) -> Positions:
+        """Where each field of this network's frames lies in their host vector: frame, then pictures."""
+        frame_layout = program.frame_layout(self.depth, len(self.dataset.x))
+        frame = frame_layout.indices()
+        pictures = program.pictures_layout(self.width).indices(frame_layout.size)
+        weights, biases = self._real_weights(frame.params)
         n_real = len(self.train_points) + len(self.test_points)  # train then test fill the first slots
-        accuracy = lambda v: finite_or_none(float(v)) if classify else None
-        return Snapshot(
-            epoch=self.epoch,
-            status=self.status,
-            train_loss=float(frame.train_loss),
-            test_loss=float(frame.test_loss),
-            train_accuracy=accuracy(frame.train_accuracy),
-            test_accuracy=accuracy(frame.test_accuracy),
+        widths = self.config.hidden_layers
+        return Positions(
+            train_loss=frame.train_loss,
+            test_loss=frame.test_loss,
+            train_accuracy=frame.train_accuracy,
+            test_accuracy=frame.test_accuracy,
             output=pictures.output,
             neurons=[pictures.neurons[layer, :w] for layer, w in enumerate(widths)],
             weights=weights,
             biases=biases,
-            gradient_norms=np.asarray(frame.gradient_norms),
-            update_ratios=np.asarray(frame.update_ratios),
-            saturation=np.asarray(frame.saturation),
+            gradient_norms=frame.gradient_norms,
+            update_ratios=frame.update_ratios,
+            saturation=frame.saturation,
             projections=[frame.projections[layer][:n_real] for layer in range(len(widths))],
-            probe_accuracy=[accuracy(v) for v in frame.probe_accuracy],
-            input_probe_accuracy=accuracy(frame.input_probe_accuracy),
+            probe_accuracy=frame.probe_accuracy,
+            input_probe_accuracy=frame.input_probe_accuracy,
+        )
+
+    def scalars(self, values: np.ndarray) -> dict:
+        """A frame's losses and accuracies from its host vector; accuracies are None for regression."""
+        p = self.positions
+        classify = not self.config.regression
+        accuracy = lambda v: finite_or_none(float(v)) if classify else None
+        return dict(
+            train_loss=float(values[p.train_loss]),
+            test_loss=float(values[p.test_loss]),
+            train_accuracy=accuracy(values[p.train_accuracy]),
+            test_accuracy=accuracy(values[p.test_accuracy]),
+            probe_accuracy=[accuracy(v) for v in values[p.probe_accuracy]],
+            input_probe_accuracy=accuracy(values[p.input_probe_accuracy]),
+        )
+
+    def _snapshot_of(self, values: np.ndarray, epoch: int, status: str) -> Snapshot:
+        p = self.positions
+        return Snapshot(
+            epoch=epoch,
+            status=status,
+            **self.scalars(values),
+            output=values[p.output],
+            neurons=[values[i] for i in p.neurons],
+            weights=[values[i] for i in p.weights],
+            biases=[values[i] for i in p.biases],
+            gradient_norms=values[p.gradient_norms],
+            update_ratios=values[p.update_ratios],
+            saturation=values[p.saturation],
+            projections=[values[i] for i in p.projections],
             train_points=self.train_points,
             test_points=self.test_points,
         )
@@ -271,7 +350,7 @@ def import_run(document: dict) -> Run:
         except ValueError as error:
             raise ValueError(f"state.{i}: {error}") from None
     run.state = jax.tree.unflatten(treedef, arrays)
-    run.axes = _array(document["axes"], run.axes)
+    run.axes = jnp.asarray(_array(document["axes"], run.axes))
     run.epoch = document["epoch"]
     run.status = document["status"] if document["status"] == "diverged" else "paused"
     run.history = [tuple(h) for h in document["history"]]
