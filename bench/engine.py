@@ -1,7 +1,8 @@
 """The engine alone: compile time, time per training epoch and per frame, for three networks.
 
-Every figure is a median over --repeats timed calls of Run.advance, which returns host
-numpy and so waits for the device. An epoch's cost is (advance(E) − advance(0)) / E,
+Every figure is a median over --repeats timed calls of Run.step, which trains, computes the frame
+and copies it to the host (as the stream does; Run.advance builds a Snapshot from it on top). An
+epoch's cost is (step(E) − step(0)) / E,
 each pair timed back to back: the frame's share cancels. Compiles are real: the
 persistent cache is off here. Figures move with other load on the machine.
 Run: .venv/bin/python -m bench.engine [--repeats 7] [--epochs 50]
@@ -41,15 +42,15 @@ def timed(call) -> float:
 
 def measure(config: Config, repeats: int, epochs: int) -> dict:
     run = Run(config)
-    compile_s = timed(lambda: run.advance(0))  # the first call traces and compiles this depth
-    run.advance(epochs)  # and one call with epochs to run, should it differ
+    compile_s = timed(lambda: run.step(0))  # the first call traces and compiles this depth
+    run.step(epochs)  # and one call with epochs to run, should it differ
     traces = sum(program.TRACES.values())
     looks, per_epoch, frames = [], [], []
     for _ in range(repeats):  # interleaved, so that a burst of load elsewhere touches every figure alike
-        look = timed(lambda: run.advance(0))
+        look = timed(lambda: run.step(0))
         looks.append(look)
-        per_epoch.append((timed(lambda: run.advance(epochs)) - look) / epochs)
-        frames.append(timed(lambda: run.advance(1)))
+        per_epoch.append((timed(lambda: run.step(epochs)) - look) / epochs)
+        frames.append(timed(lambda: run.step(1)))
     look, epoch, frame = (statistics.median(v) for v in (looks, per_epoch, frames))
     return {
         "depth": run.depth,
@@ -65,7 +66,7 @@ def measure(config: Config, repeats: int, epochs: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=9, help="timed calls per figure; the median is shown")
-    parser.add_argument("--epochs", type=int, default=50, help="E in (advance(E) − advance(0)) / E")
+    parser.add_argument("--epochs", type=int, default=50, help="E in (step(E) − step(0)) / E")
     args = parser.parse_args()
 
     start = time.perf_counter()
@@ -77,8 +78,8 @@ def main() -> None:
           f"{os.cpu_count()} CPUs; {platform.python_implementation()} {platform.python_version()}")
     print(f"{SETTINGS['num_samples']} points, {SETTINGS['train_fraction']:.0%} for training, "
           f"batch {SETTINGS['batch_size']}; medians of {args.repeats}; "
-          f"epoch = (advance({args.epochs}) − advance(0)) / {args.epochs}\n")
-    print("| network | depth | compile, s | µs / epoch | µs / frame (advance(1)) | µs / look (advance(0)) "
+          f"epoch = (step({args.epochs}) − step(0)) / {args.epochs}\n")
+    print("| network | depth | compile, s | µs / epoch | µs / frame (step(1)) | µs / look (step(0)) "
           "| training samples / s | compiles after warm-up |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, r in rows.items():

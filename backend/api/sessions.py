@@ -17,6 +17,7 @@ from typing import Callable, TypeVar
 
 from ..engine.config import Config
 from ..engine.run import Run
+from .encoding import FrameEncoder
 from .pool import WorkPool
 
 T = TypeVar("T")
@@ -43,7 +44,7 @@ class LiveSession:
     driver: asyncio.Task | None = None
     closed: bool = False
     hurry_until: float = 0.0  # monotonic time until which this session's work is urgent
-    encoder: object = None  # the stream's FrameEncoder for the current network and view (stream.py)
+    encoder: FrameEncoder | None = None  # the stream's, for the current network and view (stream.py)
 
     def touch(self) -> None:
         self.last_used = time.monotonic()

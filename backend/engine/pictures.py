@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .data import EXTENT
 from .features import FEATURES, NUM_FEATURES
@@ -25,6 +26,10 @@ from .network import MAX_LAYERS, MAX_WIDTH, Arch, Params, activate, score
 
 DENSITY = 100  # output grid cells per side
 THUMBNAIL = 16  # neuron thumbnail cells per side (160 neurons must fit a 64 KB frame)
+# A thumbnail cell shows its neuron at the output-grid cell nearest the cell's centre (at most 0.06 away on
+# the 12-wide plane), so one pass over the output lattice draws both pictures.
+_NEAREST = np.round((np.arange(THUMBNAIL) + 0.5) * (DENSITY / THUMBNAIL) - 0.5).astype(np.int32)
+THUMBNAIL_CELLS = (_NEAREST[:, None] * DENSITY + _NEAREST[None, :]).ravel()  # flat output-grid cells, row by row
 WIDTHS = (4, 8, MAX_WIDTH)  # static widths of the picture programs; a network takes the smallest that fits
 
 
@@ -47,36 +52,45 @@ def lattice(cells: int) -> tuple[jax.Array, jax.Array]:
 
 
 def _first_layer(weights: jax.Array, bias: jax.Array, feature_mask: jax.Array, cells: int) -> jax.Array:
-    """Pre-activations (cells², units) over a lattice from weights (NUM_FEATURES, units) on the features."""
+    """Pre-activations (cells², units) over a lattice from weights (NUM_FEATURES, units) on the features.
+
+    Features of x1 alone vary along a row only and those of x2 alone down a column only, so their share
+    is a small (cells, units) matrix product each, broadcast together with the terms of both (x1·x2) in
+    one pass over the cells² points. Summed inside that pass, every feature (sin included) would be
+    recomputed at each of the points.
+    """
     x1, x2 = lattice(cells)
-    total = bias
-    for column, feature in enumerate(FEATURES.values()):
-        values = feature(x1[None, :], x2[:, None]) * feature_mask[column]  # (1, cells), (cells, 1) or (cells, cells)
-        total = total + values[..., None] * weights[column]
-    return jnp.broadcast_to(total, (cells, cells, weights.shape[-1])).reshape(cells * cells, -1)
+    w = weights * feature_mask[:, None]
+    columns = [feature(x1[None, :], x2[:, None]) for feature in FEATURES.values()]
+    along = jnp.stack([v[0] if v.shape == (1, cells) else jnp.zeros(cells) for v in columns], axis=1)
+    down = jnp.stack([v[:, 0] if v.shape == (cells, 1) else jnp.zeros(cells) for v in columns], axis=1)
+    total = (along @ w)[None, :, :] + (down @ w + bias)[:, None, :]
+    for column, values in enumerate(columns):
+        if values.shape == (cells, cells):
+            total = total + values[..., None] * w[column]
+    return total.reshape(cells * cells, -1)
 
 
 def pictures(params: Params, arch: Arch, width: int) -> Pictures:
     """Both pictures for a network of at most `width` (static) units a layer and any depth (traced)."""
     depth = arch.depth
-    lattices = (DENSITY, THUMBNAIL)
     # The first weight layer: into hidden layer 0, or straight into the output unit for a linear model.
     into_output = jnp.zeros((MAX_WIDTH, width)).at[:, 0].set(params.w_out)
     first_w = jnp.where(depth > 0, params.w[0][:, :width], into_output)[:NUM_FEATURES]
     first_b = jnp.where(depth > 0, params.b[0][:width], jnp.zeros(width).at[0].set(params.b_out))
-    z = jnp.concatenate([_first_layer(first_w, first_b, arch.feature_mask, cells) for cells in lattices])
+    z = _first_layer(first_w, first_b, arch.feature_mask, DENSITY)
     units = arch.unit_mask[:, :width]
     h = activate(arch.activation, z) * units[0]
-    thumbs = jnp.zeros((MAX_LAYERS, THUMBNAIL * THUMBNAIL, width)).at[0].set(h[DENSITY * DENSITY :])
+    thumbs = jnp.zeros((MAX_LAYERS, THUMBNAIL * THUMBNAIL, width)).at[0].set(h[THUMBNAIL_CELLS])
 
     def layer(index, carry):
         h, thumbs = carry
         h = activate(arch.activation, h @ params.w[index][:width, :width] + params.b[index][:width]) * units[index]
-        return h, jax.lax.dynamic_update_index_in_dim(thumbs, h[DENSITY * DENSITY :], index, 0)
+        return h, jax.lax.dynamic_update_index_in_dim(thumbs, h[THUMBNAIL_CELLS], index, 0)
 
     h, thumbs = jax.lax.fori_loop(1, jnp.maximum(depth, 1), layer, (h, thumbs))
     logit = jnp.where(depth > 0, h @ params.w_out[:width] + params.b_out, z[:, 0])
-    output = score(arch, activate(arch.output, logit[: DENSITY * DENSITY]))
+    output = score(arch, activate(arch.output, logit))
     thumbs = thumbs * (jnp.arange(MAX_LAYERS) < depth)[:, None, None]
     return Pictures(
         output=output.reshape(DENSITY, DENSITY),

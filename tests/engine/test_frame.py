@@ -23,6 +23,14 @@ def cell_centres(cells: int) -> np.ndarray:
     return np.stack([x1.ravel(), x2.ravel()], axis=1)
 
 
+def thumbnail_points() -> np.ndarray:
+    """Where a thumbnail shows its neuron: the output-grid cell centre nearest each thumbnail cell's centre."""
+    grid, wanted = cell_centres(DENSITY), cell_centres(THUMBNAIL)
+    nearest = np.argmin(np.abs(wanted[:, None, :] - grid[None, :, :]).max(axis=-1), axis=1)
+    assert np.abs(grid[nearest] - wanted).max() <= EXTENT / DENSITY  # within half an output cell
+    return grid[nearest]
+
+
 def numpy_pass(run: Run, points: np.ndarray) -> reference.Pass:
     c = run.config
     net = reference.Net(*run.weights())
@@ -65,7 +73,7 @@ def test_output_grid_is_the_network_over_the_plane_top_row_first(trained):
 
 
 def test_neuron_thumbnails_are_each_unit_over_the_plane(trained):
-    hidden = numpy_pass(trained, cell_centres(THUMBNAIL)).hidden
+    hidden = numpy_pass(trained, thumbnail_points()).hidden
     for got, want in zip(trained.snapshot.neurons, hidden):
         np.testing.assert_allclose(got, want.T.reshape(-1, THUMBNAIL, THUMBNAIL), **F32)
 
@@ -76,7 +84,7 @@ def test_pictures_of_every_width_are_the_network_over_the_plane(hidden):
     snap = run.advance(3)
     want = numpy_pass(run, cell_centres(DENSITY)).output.reshape(DENSITY, DENSITY)
     np.testing.assert_allclose(snap.output, want, **F32)
-    thumbs = numpy_pass(run, cell_centres(THUMBNAIL)).hidden
+    thumbs = numpy_pass(run, thumbnail_points()).hidden
     for got, layer in zip(snap.neurons, thumbs, strict=True):
         np.testing.assert_allclose(got, layer.T.reshape(-1, THUMBNAIL, THUMBNAIL), **F32)
 
