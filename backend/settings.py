@@ -13,7 +13,7 @@ class Settings:
     max_sessions: int = 64  # LAYERLAB_MAX_SESSIONS: live sessions at most; more get 503
     max_streams: int = 128  # LAYERLAB_MAX_STREAMS: open WebSockets at most; more are closed with 1013
     idle_seconds: float = 900.0  # LAYERLAB_IDLE_SECONDS: a session nobody touches for this long expires
-    workers: int = 2  # LAYERLAB_WORKERS: threads that run JAX work
+    workers: int = 4  # LAYERLAB_WORKERS: threads that run JAX work (two per core of a 2-core machine: see README)
     max_fps: float = 60.0  # LAYERLAB_MAX_FPS: frames per second per playing session at most
     allowed_origins: str = ""  # LAYERLAB_ALLOWED_ORIGINS: extra WebSocket origins, comma-separated; * for any
     warmup: str = "all"  # LAYERLAB_WARMUP: all | default | none: which programs compile at start-up

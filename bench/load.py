@@ -1,7 +1,9 @@
 """Load on loopback: N concurrent streaming sessions against a real server.
 
 Prints frames/s per session, frame bytes, p50/p95 frame interval, the delay from a
-setting change to the frame that shows it, and the CPU use of the server and of this client (both share the machine).
+setting change to the frame that shows it, the CPU use of the server and of this client (both share the machine),
+and how much of the machine sat idle or was taken by the hypervisor for other guests ("stolen": on a shared
+virtual machine that moves the figures more than anything else does).
 Run: .venv/bin/python -m bench.load [--sessions 1 8 32] [--seconds 8] [--epochs-per-frame 1] [--max-fps 60]
 """
 from __future__ import annotations
@@ -21,6 +23,11 @@ from backend.api.encoding import decode
 from backend.devserver import running_server
 
 TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def machine_ticks() -> list[int]:
+    """The whole machine's CPU ticks so far: user, nice, system, idle, iowait, irq, softirq, steal."""
+    return [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -98,24 +105,28 @@ def report(server, args) -> None:
           f"{args.seconds:g} s per case; {os.cpu_count()} CPUs")
     base = server.url
     print("| network | sessions | frames/s per session (min / median) | frame bytes (median / max) "
-          "| frame interval p50 / p95 ms | change → frame ms (median / max) | server CPU % | client CPU % |")
-    print("|---|---|---|---|---|---|---|---|")
+          "| frame interval p50 / p95 ms | change → frame ms (median / max) | server CPU % | client CPU % "
+          "| machine idle / stolen, % of all CPUs |")
+    print("|---|---|---|---|---|---|---|---|---|")
     largest = {"hidden_layers": [16] * 10, "num_samples": 2000,
                "features": ["x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2"]}
     cases = [("default", {}, n) for n in args.sessions] + [("10×16, 2000 points", largest, 1)]
     for name, config, n in cases:
-        cpu0, client0, t0 = cpu_seconds(server.pid), time.process_time(), time.monotonic()
+        cpu0, client0, t0, ticks0 = cpu_seconds(server.pid), time.process_time(), time.monotonic(), machine_ticks()
         results = asyncio.run(run_load(base, n, args.seconds, args.epochs_per_frame, config))
         elapsed = time.monotonic() - t0
         cpu = (cpu_seconds(server.pid) - cpu0) / elapsed * 100
         client_cpu = (time.process_time() - client0) / elapsed * 100
+        ticks = [b - a for a, b in zip(ticks0, machine_ticks())]
+        idle, stolen = (100 * ticks[i] / max(sum(ticks), 1) for i in (3, 7))  # % of all the CPUs
         rates = [r["frames"] / args.seconds for r in results]
         sizes = [s for r in results for s in r["sizes"]]
         gaps = [g for r in results for g in r["intervals"]]
         delays = [d for r in results for d in r["delays"]] or [float("nan")]
         print(f"| {name} | {n} | {min(rates):.1f} / {np.median(rates):.1f} | {np.median(sizes):.0f} / {max(sizes)} "
               f"| {np.percentile(gaps, 50) * 1e3:.1f} / {np.percentile(gaps, 95) * 1e3:.1f} "
-              f"| {np.median(delays) * 1e3:.1f} / {max(delays) * 1e3:.1f} | {cpu:.0f} | {client_cpu:.0f} |", flush=True)
+              f"| {np.median(delays) * 1e3:.1f} / {max(delays) * 1e3:.1f} | {cpu:.0f} | {client_cpu:.0f} "
+              f"| {idle:.0f} / {stolen:.0f} |", flush=True)
 
 
 if __name__ == "__main__":

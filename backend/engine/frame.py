@@ -27,7 +27,7 @@ class Frame(NamedTuple):
     update_ratios: jax.Array  # (depth + 1,)
     saturation: jax.Array  # (depth + 1,)
     projections: jax.Array  # (depth, slots, 2)
-    axes: jax.Array  # (MAX_LAYERS, 2, MAX_WIDTH) projection axes, fed back next frame
+    axes: jax.Array  # (MAX_LAYERS, 2, MAX_WIDTH) projection axes; program.advance also returns them to feed back
     params: Params  # the weights the frame was taken at (padded)
     probe_accuracy: jax.Array  # (depth,)
     input_probe_accuracy: jax.Array  # ()
