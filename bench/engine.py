@@ -24,6 +24,8 @@ from backend.engine.config import Config  # noqa: E402
 from backend.engine.features import FEATURES  # noqa: E402
 from backend.engine.run import Run  # noqa: E402
 
+from . import machine  # noqa: E402
+
 # 250 training points (500 × 0.5) in batches of 10: 25 steps an epoch.
 SETTINGS = dict(num_samples=500, train_fraction=0.5, batch_size=10)
 NETWORKS = {
@@ -69,7 +71,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=50, help="E in (step(E) − step(0)) / E")
     args = parser.parse_args()
 
-    start = time.perf_counter()
+    start, ticks = time.perf_counter(), machine.ticks()
     Run(Config())  # compiles the depth-free helpers (new_packed_state, device_data) outside any figure
     rows = {name: measure(config, args.repeats, args.epochs) for name, config in NETWORKS.items()}
 
@@ -85,8 +87,10 @@ def main() -> None:
     for name, r in rows.items():
         print(f"| {name} | {r['depth']} | {r['compile_s']:.1f} | {r['epoch_us']:,.0f} | {r['frame_us']:,.0f} "
               f"| {r['look_us']:,.0f} | {r['samples_per_s']:,.0f} | {r['recompiles']} |")
+    idle, stolen = machine.idle_and_stolen(ticks, machine.ticks())
     print(f"\ntotal compiles after warm-up: {sum(r['recompiles'] for r in rows.values())}; "
-          f"bench took {time.perf_counter() - start:.0f} s")
+          f"bench took {time.perf_counter() - start:.0f} s; the machine meanwhile: {idle:.0f} % idle, "
+          f"{stolen:.0f} % stolen by other guests")
 
 
 if __name__ == "__main__":

@@ -22,12 +22,9 @@ import websockets
 from backend.api.encoding import decode
 from backend.devserver import running_server
 
+from . import machine
+
 TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def machine_ticks() -> list[int]:
-    """The whole machine's CPU ticks so far: user, nice, system, idle, iowait, irq, softirq, steal."""
-    return [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -112,13 +109,12 @@ def report(server, args) -> None:
                "features": ["x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2"]}
     cases = [("default", {}, n) for n in args.sessions] + [("10×16, 2000 points", largest, 1)]
     for name, config, n in cases:
-        cpu0, client0, t0, ticks0 = cpu_seconds(server.pid), time.process_time(), time.monotonic(), machine_ticks()
+        cpu0, client0, t0, ticks0 = cpu_seconds(server.pid), time.process_time(), time.monotonic(), machine.ticks()
         results = asyncio.run(run_load(base, n, args.seconds, args.epochs_per_frame, config))
         elapsed = time.monotonic() - t0
         cpu = (cpu_seconds(server.pid) - cpu0) / elapsed * 100
         client_cpu = (time.process_time() - client0) / elapsed * 100
-        ticks = [b - a for a, b in zip(ticks0, machine_ticks())]
-        idle, stolen = (100 * ticks[i] / max(sum(ticks), 1) for i in (3, 7))  # % of all the CPUs
+        idle, stolen = machine.idle_and_stolen(ticks0, machine.ticks())
         rates = [r["frames"] / args.seconds for r in results]
         sizes = [s for r in results for s in r["sizes"]]
         gaps = [g for r in results for g in r["intervals"]]

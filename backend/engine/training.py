@@ -143,16 +143,15 @@ def _set_learning_rate(opt_states: tuple, learning_rate: jax.Array) -> tuple:
 
 
 def _apply(optimizer, grads, opt_states, params):
-    """One optax update with the optimiser the traced index names."""
+    """One optax update with the optimiser the traced index names.
 
-    def branch(i):
-        def run(grads, opt_states, params):
-            updates, new_state = _OPTIMIZERS[i].update(grads, opt_states[i], params)
-            return updates, opt_states[:i] + (new_state,) + opt_states[i + 1 :]
-
-        return run
-
-    return jax.lax.switch(optimizer, [branch(i) for i in range(len(_OPTIMIZERS))], grads, opt_states, params)
+    Every optimiser steps and the named one's update is applied: on a vector of a few hundred
+    parameters that is a few fused elementwise passes, where a switch copies every state it passes
+    through (a dozen copies a step). The others' states are never read: changing the optimiser
+    starts it afresh (program.reset_optimizer).
+    """
+    results = [opt.update(grads, state, params) for opt, state in zip(_OPTIMIZERS, opt_states)]
+    return jax.lax.select_n(optimizer, *(update for update, _ in results)), tuple(state for _, state in results)
 
 
 # Primes above MAX_SAMPLES: a stride of any of them visits every one of n ≤ MAX_SAMPLES slots once.
@@ -186,9 +185,12 @@ def train_epochs(state: TrainState, arch: Arch, hyper: Hyper, data: Data, epochs
 
     def epoch(_, carry):
         theta, opt_states, key, last = carry
-        key, k_offset, k_stride = jax.random.split(key, 3)
-        offset = jax.random.randint(k_offset, (), 0, n_train)
-        stride = jax.random.choice(k_stride, _STRIDES) % n_train
+        # One draw of random bits an epoch gives the order and the next epoch's key: each jax.random
+        # call is a loop of its own on a CPU, and split, randint and choice make half a dozen.
+        bits = jax.random.bits(key, (4,), jnp.uint32)
+        offset = (bits[0] % n_train.astype(jnp.uint32)).astype(jnp.int32)
+        stride = _STRIDES[bits[1] % len(_STRIDES)] % n_train
+        key = bits[2:]
         carry = (theta, opt_states, offset, stride, last)
         theta, opt_states, _, _, last = jax.lax.fori_loop(0, steps, step, carry)
         return theta, opt_states, key, last

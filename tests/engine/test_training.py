@@ -158,6 +158,26 @@ def test_every_optimizer_lowers_the_training_loss(optimizer):
     assert run.advance(50).train_loss < 0.5 * start
 
 
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_the_named_optimizer_is_the_one_applied(optimizer):
+    """Three steps through training._apply move the parameters exactly as optax's own optimiser does."""
+    import optax
+
+    index = jnp.asarray(training.OPTIMIZER_INDEX[optimizer], jnp.int32)
+    rng = np.random.default_rng(0)
+    params = jnp.asarray(rng.normal(size=7), jnp.float32)
+    reference_opt = {"sgd": optax.sgd(0.1), "momentum": optax.sgd(0.1, momentum=0.9), "adam": optax.adam(0.1)}[optimizer]
+    states = training._set_learning_rate(training.init_opt_states(params), jnp.float32(0.1))
+    ours, theirs, reference_state = params, params, reference_opt.init(params)
+    for _ in range(3):
+        grads = jnp.asarray(rng.normal(size=7), jnp.float32)
+        updates, states = training._apply(index, grads, states, ours)
+        ours = ours + updates
+        expected, reference_state = reference_opt.update(grads, reference_state, theirs)
+        theirs = theirs + expected
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)  # float32, fused or not
+
+
 def weight_norm(run: Run) -> float:
     weights, _ = run.weights()
     return float(np.sqrt(sum(np.sum(w**2) for w in weights)))
