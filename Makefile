@@ -22,6 +22,7 @@ test: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(PY) -m bench.engine
 	$(PY) -m bench.load
+	$(PY) -m bench.operations
 
 clean:
 	rm -rf $(VENV) .pytest_cache
