@@ -99,11 +99,14 @@ class Viewer:
         while True:
             await self.ready.wait()
             self.ready.clear()
+            # asyncio.timeout rather than wait_for, which on Python 3.11 runs each send as a Task of its own.
             while not self.texts.empty():
-                await asyncio.wait_for(self.ws.send_text(json.dumps(self.texts.get_nowait())), self.send_timeout)
+                async with asyncio.timeout(self.send_timeout):
+                    await self.ws.send_text(json.dumps(self.texts.get_nowait()))
             frame, self.latest = self.latest, None
             if frame is not None:
-                await asyncio.wait_for(self.ws.send_bytes(frame), self.send_timeout)
+                async with asyncio.timeout(self.send_timeout):
+                    await self.ws.send_bytes(frame)
                 self.sent += 1
 
 
