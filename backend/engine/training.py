@@ -56,7 +56,7 @@ class TrainState(NamedTuple):
     """What training carries from one call to the next."""
 
     params: Params
-    opt_states: tuple  # one state per optimiser in OPTIMIZERS; only the chosen one moves
+    opt_states: tuple  # one state per optimiser in OPTIMIZERS; all step, only the chosen one's update applies
     key: jax.Array
     last_update: Params  # the most recent step's change to every parameter
 
@@ -95,15 +95,17 @@ def objective(params, arch, hyper, inputs, labels, mask, depth):
     return data_loss(params, arch, hyper, inputs, labels, mask, depth) + penalty(params, arch, hyper)
 
 
-def backprop(params: Params, arch: Arch, hyper: Hyper, out: Forward, inputs, labels, mask, depth: int) -> Params:
+def backprop(params: Params, arch: Arch, hyper: Hyper, out: Forward, inputs, labels, mask, depth: int,
+             count=None) -> Params:
     """The gradient of data_loss from a forward pass already made: backpropagation written out
     (Rumelhart, Hinton and Williams 1986).
 
     jax.grad of the same loss would differentiate each activation's switch on the way back (a
     second conditional per layer); here every derivative comes from the forward pass's one branch,
-    and the frame reuses the forward it has already made for its gradient norms.
+    and the frame reuses the forward it has already made for its gradient norms. `count`, the number of
+    points the mask keeps, saves summing it when the caller knows it.
     """
-    n = jnp.maximum(jnp.sum(mask), 1.0)
+    n = jnp.maximum(jnp.sum(mask) if count is None else count, 1.0)
     # d loss / d logit per point: cross-entropy on the logit, or ½(output − label)² through the output unit.
     cross_entropy = jax.nn.sigmoid(out.logit) - (labels + 1.0) / 2.0
     squared = (out.output - labels) * out.output_derivative
@@ -126,9 +128,9 @@ def backprop(params: Params, arch: Arch, hyper: Hyper, out: Forward, inputs, lab
     )
 
 
-def gradient(params: Params, arch: Arch, hyper: Hyper, inputs, labels, mask, depth: int) -> Params:
+def gradient(params: Params, arch: Arch, hyper: Hyper, inputs, labels, mask, depth: int, count=None) -> Params:
     """The gradient of the training objective (mean loss over the masked points plus the penalty)."""
-    grads = backprop(params, arch, hyper, forward(params, arch, inputs, depth), inputs, labels, mask, depth)
+    grads = backprop(params, arch, hyper, forward(params, arch, inputs, depth), inputs, labels, mask, depth, count)
     masks = weight_masks(arch)
     masks = masks._replace(w=masks.w[: params.w.shape[0]])
     rate = hyper.regularization_rate
@@ -179,7 +181,8 @@ def train_epochs(state: TrainState, arch: Arch, hyper: Hyper, data: Data, epochs
         mask = ((slots < batch) & (position < n_train)).astype(jnp.float32)
         idx = (offset + position * stride) % n_train
         inputs, labels = data.inputs[idx], data.labels[idx]
-        grads = flat.pack(gradient(flat.unpack(theta), arch, hyper, inputs, labels, mask, depth))
+        count = jnp.minimum(batch, n_train - k * batch).astype(jnp.float32)  # sum(mask), without a reduction
+        grads = flat.pack(gradient(flat.unpack(theta), arch, hyper, inputs, labels, mask, depth, count))
         updates, opt_states = _apply(hyper.optimizer, grads, opt_states, theta)
         return theta + updates, opt_states, offset, stride, updates
 

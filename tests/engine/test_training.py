@@ -178,6 +178,32 @@ def test_the_named_optimizer_is_the_one_applied(optimizer):
     np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)  # float32, fused or not
 
 
+def test_a_short_last_batch_is_averaged_over_its_own_points():
+    """21 copies of one point in batches of 20: the epoch's second batch holds one point, so each of the
+    two steps is one full gradient step on that point (sgd); a mean over the wrong count would shrink the second."""
+    from backend.engine.features import compute_features
+    from backend.engine.network import MAX_WIDTH, init_params
+
+    arch = make_arch(["x1", "x2"], [3], "tanh", "tanh")
+    settings = hyper()._replace(batch_size=jnp.asarray(20, jnp.int32))  # sgd at 0.1
+    params = init_params(jax.random.PRNGKey(0), arch, jnp.asarray(0, jnp.int32), jnp.asarray(1.0, jnp.float32))
+    zeros = jax.tree.map(jnp.zeros_like, params)
+    state = training.TrainState(params, training.init_opt_states(params), jax.random.PRNGKey(1), zeros)
+    xy = jnp.asarray([[1.5, -2.0]], jnp.float32)
+    point = compute_features(xy, arch.feature_mask, MAX_WIDTH)
+    slots, n_train = 32, 21
+    train = (jnp.arange(slots) < n_train).astype(jnp.float32)
+    data = training.Data(jnp.repeat(point, slots, 0), jnp.repeat(xy, slots, 0), jnp.ones(slots), train, 1.0 - train)
+    trained = jax.jit(training.train_epochs, static_argnums=5)(state, arch, settings, data, jnp.asarray(1), 1)
+
+    expected = params
+    for _ in range(2):
+        grads = _gradient(expected, arch, settings, point, jnp.ones(1), jnp.ones(1), 1)
+        expected = jax.tree.map(lambda p, g: p - 0.1 * g, expected, grads)
+    for got, want in zip(jax.tree.leaves(trained.params), jax.tree.leaves(expected)):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
 def weight_norm(run: Run) -> float:
     weights, _ = run.weights()
     return float(np.sqrt(sum(np.sum(w**2) for w in weights)))
