@@ -34,7 +34,8 @@ def quantise(values: np.ndarray, low: float = GRID_RANGE[0], high: float = GRID_
 
 
 def _half(values) -> np.ndarray:
-    return np.minimum(np.maximum(np.asarray(values, np.float32), -FLOAT16_LIMIT), FLOAT16_LIMIT).astype(np.float16)
+    """Little-endian float16 (the wire's byte order), clipped to FLOAT16_LIMIT."""
+    return np.minimum(np.maximum(np.asarray(values, np.float32), -FLOAT16_LIMIT), FLOAT16_LIMIT).astype("<f2")
 
 
 def projection_range(points: np.ndarray) -> tuple[float, float]:
