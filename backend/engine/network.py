@@ -28,6 +28,9 @@ ACTIVATIONS = {
     "sin": (jnp.sin, 1.0),
 }
 ACTIVATION_INDEX = {name: i for i, name in enumerate(ACTIVATIONS)}
+OUTPUT_ACTIVATIONS = ("linear", "sigmoid", "tanh")  # what the output unit can be (see Config.output_activation)
+# Each activation's place among OUTPUT_ACTIVATIONS (make_arch refuses the others as outputs).
+_OUTPUT_SLOT = jnp.asarray([OUTPUT_ACTIVATIONS.index(n) if n in OUTPUT_ACTIVATIONS else 0 for n in ACTIVATIONS])
 _FUNCTIONS = [f for f, _ in ACTIVATIONS.values()]
 _PEAK_SLOPES = jnp.asarray([slope for _, slope in ACTIVATIONS.values()], jnp.float32)
 
@@ -53,6 +56,8 @@ class Arch(NamedTuple):
 
 def make_arch(features, hidden_layers, activation: str, output: str) -> Arch:
     """The traced description of a network with these features, hidden layer widths and activations."""
+    if output not in OUTPUT_ACTIVATIONS:
+        raise ValueError(f"the output unit is one of {', '.join(OUTPUT_ACTIVATIONS)}, not {output}")
     units = jnp.zeros((MAX_LAYERS, MAX_WIDTH), jnp.float32)
     for layer, width in enumerate(hidden_layers):
         units = units.at[layer, :width].set(1.0)
@@ -136,8 +141,19 @@ def forward(params: Params, arch: Arch, inputs: jax.Array, depth: int) -> Forwar
         hidden.append(h)
         derivatives.append(d * arch.unit_mask[layer])
     logit = h @ params.w_out + params.b_out
-    output, output_derivative = activate_with_derivative(arch.output, logit)
+    output, output_derivative = _output_with_derivative(arch.output, logit)
     return Forward(logit, output, output_derivative, tuple(hidden), tuple(derivatives))
+
+
+def _output_with_derivative(index: jax.Array, logit: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """The output unit's value and derivative: every possible output activation computed and the named one kept.
+
+    Over one value per point that is a single fused operation, where a switch is three (the conditional,
+    the activation, its derivative) — and a training step runs it for every batch.
+    """
+    pairs = [jax.jvp(ACTIVATIONS[name][0], (logit,), (jnp.ones_like(logit),)) for name in OUTPUT_ACTIVATIONS]
+    which = _OUTPUT_SLOT[index]
+    return jax.lax.select_n(which, *(v for v, _ in pairs)), jax.lax.select_n(which, *(d for _, d in pairs))
 
 
 def _playground(key, fan_in, fan_out, shape):

@@ -13,6 +13,7 @@ from backend.engine.network import (
     INITS,
     MAX_LAYERS,
     MAX_WIDTH,
+    OUTPUT_ACTIVATIONS,
     activate_with_derivative,
     forward,
     make_arch,
@@ -143,3 +144,10 @@ def test_make_arch_masks_the_real_units():
     assert units.sum(axis=1).tolist() == [3, 16, 1] + [0] * (MAX_LAYERS - 3)
     assert int(arch.depth) == 3
     assert int(arch.activation) == ACTIVATION_INDEX["relu"] and int(arch.output) == ACTIVATION_INDEX["sigmoid"]
+
+
+def test_the_output_unit_is_linear_sigmoid_or_tanh():
+    for output in OUTPUT_ACTIVATIONS:
+        make_arch(["x1"], [2], "relu", output)
+    with pytest.raises(ValueError, match="output unit"):
+        make_arch(["x1"], [2], "tanh", "relu")
