@@ -1,11 +1,11 @@
 """The pictures of a frame: the network's output over the plane and every hidden neuron's thumbnail.
 
-Both are taken on regular lattices of points, which lets them skip most of the work the
-data-side frame does:
-- The first layer needs no matrix product. Every input feature depends on x1 alone, on x2
-  alone or on both, so over a lattice it is a row of values, a column of values or a full
-  cells × cells array, and the pre-activation is their weighted sum broadcast together:
-  one fused elementwise pass.
+Both come from one pass over a regular lattice of points (thumbnails sample the output
+grid), which lets them skip most of the work the data-side frame does:
+- The first layer needs no product over the 10 000 points. Every input feature depends on
+  x1 alone, on x2 alone or on both, so over a lattice it is a row of values, a column of
+  values or a full cells × cells array: the rows' and the columns' shares are small
+  (cells, units) products, broadcast together with the few full terms in one fused pass.
 - The layers above run in a loop over the network's traced depth, at a static width that
   covers its widest layer (WIDTHS): a network of 4-unit layers computes 4 columns, not the
   padded MAX_WIDTH.
