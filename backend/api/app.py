@@ -45,7 +45,7 @@ def warmup_programs(settings: Settings) -> list[Config]:
 
 def _compile(config: Config) -> None:
     run = Run(config)
-    run.advance(1)
+    run.step(1)
     run.predict([[0.0, 0.0]])
 
 

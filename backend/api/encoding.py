@@ -59,22 +59,20 @@ class FrameEncoder:
         self.view_layer, self.include_points = view_layer, include_points
         self.layer_sizes = run.layer_sizes()
         self.layer = min(max(view_layer, 0), max(len(p.projections) - 1, 0))  # within the network's depth
-        self.singles = np.concatenate([p.gradient_norms, p.update_ratios, p.saturation])
-        halves = [index for pair in zip(p.weights, p.biases) for index in pair]
-        self.halves = np.concatenate([index.ravel() for index in halves])
-        self.grids = np.concatenate([p.output.ravel(), *(index.ravel() for index in p.neurons)])
+        # Each array's name and positions in the frame vector, in wire order, by wire type.
+        singles = [(name, getattr(p, name)) for name in ("gradient_norms", "update_ratios", "saturation")]
+        halves = [(f"{kind}.{i}", where) for i, pair in enumerate(zip(p.weights, p.biases))
+                  for kind, where in zip(("weights", "biases"), pair)]
+        grids = [("output", p.output)] + ([("neurons", np.concatenate(p.neurons))] if p.neurons else [])
+        gather = lambda named: np.concatenate([where.ravel() for _, where in named])
+        self.singles, self.halves, self.grids = gather(singles), gather(halves), gather(grids)
         self.projection = p.projections[self.layer] if p.projections else None
-        self.points = _half(run.train_points).tobytes() + _half(run.test_points).tobytes() if include_points else b""
+        points = [("train_points", run.train_points), ("test_points", run.test_points)] if include_points else []
+        self.points = b"".join(_half(values).tobytes() for _, values in points)
 
-        specs = [("gradient_norms", "F32", p.gradient_norms.shape), ("update_ratios", "F32", p.update_ratios.shape),
-                 ("saturation", "F32", p.saturation.shape)]
-        specs += [(f"{kind}.{i}", "F16", index.shape)
-                  for i, pair in enumerate(zip(p.weights, p.biases)) for kind, index in zip(("weights", "biases"), pair)]
-        if include_points:
-            specs += [("train_points", "F16", run.train_points.shape), ("test_points", "F16", run.test_points.shape)]
-        specs.append(("output", "U8", p.output.shape))
-        if p.neurons:
-            specs.append(("neurons", "U8", (sum(len(index) for index in p.neurons), *p.neurons[0].shape[1:])))
+        specs = [(name, "F32", where.shape) for name, where in singles]
+        specs += [(name, "F16", array.shape) for name, array in halves + points]
+        specs += [(name, "U8", where.shape) for name, where in grids]
         if self.projection is not None:
             specs.append(("projection", "U8", self.projection.shape))
         offset, entries = 0, {}

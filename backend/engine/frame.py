@@ -27,7 +27,6 @@ class Frame(NamedTuple):
     update_ratios: jax.Array  # (depth + 1,)
     saturation: jax.Array  # (depth + 1,)
     projections: jax.Array  # (depth, slots, 2)
-    axes: jax.Array  # (MAX_LAYERS, 2, MAX_WIDTH) projection axes; program.advance also returns them to feed back
     params: Params  # the weights the frame was taken at (padded)
     probe_accuracy: jax.Array  # (depth,)
     input_probe_accuracy: jax.Array  # ()
@@ -131,8 +130,9 @@ def _projections(hidden: jax.Array, mask: jax.Array, widths: jax.Array, prev_axe
 
 def make_frame(
     state: TrainState, arch: Arch, hyper: Hyper, data: Data, prev_axes: jax.Array, depth: int
-) -> Frame:
-    """Compute one frame for a network of `depth` (static) hidden layers."""
+) -> tuple[Frame, jax.Array]:
+    """Compute one frame for a network of `depth` (static) hidden layers, and the projection axes
+    (MAX_LAYERS, 2, MAX_WIDTH) to feed into the next one."""
     params = state.params
     out = forward(params, arch, data.inputs, depth)
     scores = score(arch, out.output)
@@ -162,7 +162,7 @@ def make_frame(
     widths = unit_masks.sum(axis=1)[:depth]
     projections, axes = _projections(hidden, data.train + data.test, widths, prev_axes[:depth])
 
-    return Frame(
+    frame = Frame(
         train_loss=mean(losses, data.train),
         test_loss=mean(losses, data.test),
         train_accuracy=_accuracy(scores, data.labels, data.train),
@@ -171,11 +171,11 @@ def make_frame(
         update_ratios=ratios,
         saturation=saturation,
         projections=projections,
-        axes=jnp.concatenate([axes, prev_axes[depth:]]),
         params=params,
         probe_accuracy=probes[1:],
         input_probe_accuracy=probes[0],
     )
+    return frame, jnp.concatenate([axes, prev_axes[depth:]])
 
 
 def empty_axes() -> jax.Array:

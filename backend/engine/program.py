@@ -67,7 +67,7 @@ def frame_layout(depth: int, slots: int) -> Layout:
     arch, hyper = _SETTINGS_TEMPLATE
     shapes = jax.eval_shape(
         partial(make_frame, depth=depth), _STATE_TEMPLATE, arch, hyper, _data_template(slots), empty_axes()
-    )
+    )[0]
     return Layout(shapes)
 
 
@@ -76,7 +76,7 @@ def advance(state: jax.Array, settings: jax.Array, data: jax.Array, prev_axes: j
             *, depth: int) -> tuple[jax.Array, jax.Array, jax.Array]:
     """Train `epochs` epochs, then compute the frame at the new weights: (state, frame, axes), the first two packed.
 
-    The projection axes come back on their own as well, to be fed into the next call without a trip to the host.
+    The projection axes are fed into the next call as they are, without a trip to the host.
 
     Each depth, and each padded dataset size (the data vector's length), is a program of its own.
     """
@@ -85,8 +85,8 @@ def advance(state: jax.Array, settings: jax.Array, data: jax.Array, prev_axes: j
     arch, hyper = SETTINGS.unpack(settings)
     data = DATA[slots].unpack(data)
     trained = train_epochs(STATE.unpack(state), arch, hyper, data, epochs, depth)
-    frame = make_frame(trained, arch, hyper, data, prev_axes, depth)
-    return STATE.pack(trained), frame_layout(depth, slots).pack(frame), frame.axes
+    frame, axes = make_frame(trained, arch, hyper, data, prev_axes, depth)
+    return STATE.pack(trained), frame_layout(depth, slots).pack(frame), axes
 
 
 @cache

@@ -285,22 +285,15 @@ class Run:
         )
 
     def _snapshot_of(self, values: np.ndarray, epoch: int, status: str) -> Snapshot:
-        p = self.positions
-        return Snapshot(
-            epoch=epoch,
-            status=status,
-            **self.scalars(values),
-            output=values[p.output],
-            neurons=[values[i] for i in p.neurons],
-            weights=[values[i] for i in p.weights],
-            biases=[values[i] for i in p.biases],
-            gradient_norms=values[p.gradient_norms],
-            update_ratios=values[p.update_ratios],
-            saturation=values[p.saturation],
-            projections=[values[i] for i in p.projections],
-            train_points=self.train_points,
-            test_points=self.test_points,
-        )
+        """Every field the positions name, gathered from the host vector; the scalars as `scalars` reads them."""
+        scalars = self.scalars(values)
+        arrays = {
+            name: [values[i] for i in where] if isinstance(where, list) else values[where]
+            for name, where in vars(self.positions).items()
+            if name not in scalars
+        }
+        return Snapshot(epoch=epoch, status=status, **scalars, **arrays,
+                        train_points=self.train_points, test_points=self.test_points)
 
 
 def _leaf(array) -> dict:
