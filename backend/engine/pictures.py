@@ -22,7 +22,7 @@ import numpy as np
 
 from .data import EXTENT
 from .features import FEATURES, NUM_FEATURES
-from .network import MAX_LAYERS, MAX_WIDTH, Arch, Params, activate, score
+from .network import ACTIVATION_INDEX, MAX_LAYERS, MAX_WIDTH, Arch, Params, activate, score
 
 DENSITY = 100  # output grid cells per side
 THUMBNAIL = 16  # neuron thumbnail cells per side (160 neurons must fit a 64 KB frame)
@@ -72,26 +72,33 @@ def _first_layer(weights: jax.Array, bias: jax.Array, feature_mask: jax.Array, c
 
 
 def pictures(params: Params, arch: Arch, width: int) -> Pictures:
-    """Both pictures for a network of at most `width` (static) units a layer and any depth (traced)."""
+    """Both pictures for a network of at most `width` (static) units a layer and any depth (traced).
+
+    A linear model is the same pass with its output unit in the first layer's column 0, passed through
+    unchanged: a choice among a few weights rather than a select over every point. Padded units'
+    values run through the layers above unmasked (their outgoing weights are zero) and only their
+    thumbnails are masked.
+    """
     depth = arch.depth
+    hidden = depth > 0
     # The first weight layer: into hidden layer 0, or straight into the output unit for a linear model.
     into_output = jnp.zeros((MAX_WIDTH, width)).at[:, 0].set(params.w_out)
-    first_w = jnp.where(depth > 0, params.w[0][:, :width], into_output)[:NUM_FEATURES]
-    first_b = jnp.where(depth > 0, params.b[0][:width], jnp.zeros(width).at[0].set(params.b_out))
+    first_w = jnp.where(hidden, params.w[0][:, :width], into_output)[:NUM_FEATURES]
+    first_b = jnp.where(hidden, params.b[0][:width], jnp.zeros(width).at[0].set(params.b_out))
     z = _first_layer(first_w, first_b, arch.feature_mask, DENSITY)
-    units = arch.unit_mask[:, :width]
-    h = activate(arch.activation, z) * units[0]
+    h = activate(jnp.where(hidden, arch.activation, ACTIVATION_INDEX["linear"]), z)
     thumbs = jnp.zeros((MAX_LAYERS, THUMBNAIL * THUMBNAIL, width)).at[0].set(h[THUMBNAIL_CELLS])
 
     def layer(index, carry):
         h, thumbs = carry
-        h = activate(arch.activation, h @ params.w[index][:width, :width] + params.b[index][:width]) * units[index]
+        h = activate(arch.activation, h @ params.w[index][:width, :width] + params.b[index][:width])
         return h, jax.lax.dynamic_update_index_in_dim(thumbs, h[THUMBNAIL_CELLS], index, 0)
 
     h, thumbs = jax.lax.fori_loop(1, jnp.maximum(depth, 1), layer, (h, thumbs))
-    logit = jnp.where(depth > 0, h @ params.w_out[:width] + params.b_out, z[:, 0])
+    last_w = jnp.where(hidden, params.w_out[:width], jnp.zeros(width).at[0].set(1.0))
+    logit = h @ last_w + jnp.where(hidden, params.b_out, 0.0)
     output = score(arch, activate(arch.output, logit))
-    thumbs = thumbs * (jnp.arange(MAX_LAYERS) < depth)[:, None, None]
+    thumbs = thumbs * arch.unit_mask[:, None, :width]  # absent layers and padded units are zero
     return Pictures(
         output=output.reshape(DENSITY, DENSITY),
         neurons=thumbs.transpose(0, 2, 1).reshape(MAX_LAYERS, width, THUMBNAIL, THUMBNAIL),
