@@ -1,7 +1,7 @@
 """Losses, regularisation, the optax optimisers and the compiled multi-epoch update.
 
-Every hyper-parameter is a traced value: learning rate through
-optax.inject_hyperparams, the optimiser, loss and regulariser by traced index.
+Every hyper-parameter is a traced value: the learning rate goes straight into optax's
+optimisers inside the compiled program, the optimiser, loss and regulariser are chosen by traced index.
 """
 from __future__ import annotations
 
@@ -16,13 +16,15 @@ from .network import Arch, Forward, Params, forward, weight_masks
 MAX_BATCH = 64  # largest mini-batch; smaller ones are masked inside a batch of this size
 
 # Ordered registry: name -> optax optimiser factory taking the learning rate.
+# The programs build each optimiser with the traced learning rate (a state never depends on it), where
+# optax.inject_hyperparams would keep the rate and a step count of its own in every state: three
+# more scalar operations a training step.
 OPTIMIZERS = {
-    "sgd": optax.inject_hyperparams(optax.sgd),
-    "momentum": optax.inject_hyperparams(lambda learning_rate: optax.sgd(learning_rate, momentum=0.9)),
-    "adam": optax.inject_hyperparams(optax.adam),
+    "sgd": optax.sgd,
+    "momentum": lambda learning_rate: optax.sgd(learning_rate, momentum=0.9),
+    "adam": optax.adam,
 }
 OPTIMIZER_INDEX = {name: i for i, name in enumerate(OPTIMIZERS)}
-_OPTIMIZERS = [factory(learning_rate=0.0) for factory in OPTIMIZERS.values()]
 
 LOSSES = ("squared", "cross_entropy")  # ordered: squared on a tanh (or linear) output, cross-entropy on a sigmoid
 REGULARIZATIONS = ("none", "l1", "l2")  # ordered; always on weights only, never biases
@@ -62,7 +64,7 @@ class TrainState(NamedTuple):
 
 
 def init_opt_states(params: Params) -> tuple:
-    return tuple(opt.init(params) for opt in _OPTIMIZERS)
+    return tuple(factory(0.0).init(params) for factory in OPTIMIZERS.values())
 
 
 def point_loss(loss: jax.Array, logit: jax.Array, output: jax.Array, labels: jax.Array) -> jax.Array:
@@ -138,13 +140,7 @@ def gradient(params: Params, arch: Arch, hyper: Hyper, inputs, labels, mask, dep
     return grads._replace(w=grads.w + shrink(params.w, masks.w), w_out=grads.w_out + shrink(params.w_out, masks.w_out))
 
 
-def _set_learning_rate(opt_states: tuple, learning_rate: jax.Array) -> tuple:
-    for state in opt_states:
-        state.hyperparams["learning_rate"] = learning_rate
-    return opt_states
-
-
-def _apply(optimizer, grads, opt_states, params):
+def _apply(optimizer, learning_rate, grads, opt_states, params):
     """One optax update with the optimiser the traced index names.
 
     Every optimiser steps and the named one's update is applied: on a vector of a few hundred
@@ -152,7 +148,8 @@ def _apply(optimizer, grads, opt_states, params):
     through (a dozen copies a step). The others' states are never read: changing the optimiser
     starts it afresh (program.reset_optimizer).
     """
-    results = [opt.update(grads, state, params) for opt, state in zip(_OPTIMIZERS, opt_states)]
+    optimizers = [factory(learning_rate) for factory in OPTIMIZERS.values()]
+    results = [opt.update(grads, state, params) for opt, state in zip(optimizers, opt_states)]
     return jax.lax.select_n(optimizer, *(update for update, _ in results)), tuple(state for _, state in results)
 
 
@@ -183,7 +180,7 @@ def train_epochs(state: TrainState, arch: Arch, hyper: Hyper, data: Data, epochs
         inputs, labels = data.inputs[idx], data.labels[idx]
         count = jnp.minimum(batch, n_train - k * batch).astype(jnp.float32)  # sum(mask), without a reduction
         grads = flat.pack(gradient(flat.unpack(theta), arch, hyper, inputs, labels, mask, depth, count))
-        updates, opt_states = _apply(hyper.optimizer, grads, opt_states, theta)
+        updates, opt_states = _apply(hyper.optimizer, hyper.learning_rate, grads, opt_states, theta)
         return theta + updates, opt_states, offset, stride, updates
 
     def epoch(_, carry):
@@ -200,8 +197,7 @@ def train_epochs(state: TrainState, arch: Arch, hyper: Hyper, data: Data, epochs
 
     # The loop carries the real layers' parameters, optimiser states and last update as flat vectors:
     # one leaf each instead of four padded ones, so an optimiser step is a few operations, not dozens.
-    opt_states = _set_learning_rate(state.opt_states, hyper.learning_rate)
-    carry = (state.params, opt_states, state.key, state.last_update)
+    carry = (state.params, state.opt_states, state.key, state.last_update)
     trained = jax.lax.fori_loop(0, epochs, epoch, flat.pack_all(carry))
     return TrainState(*flat.unpack_all(trained, like=carry))
 

@@ -158,7 +158,7 @@ def test_cross_entropy_reads_a_sigmoid_output_in_label_units():
 def test_changing_the_optimizer_starts_its_state_afresh():
     run = Run(Config(optimizer="adam", learning_rate=0.01))
     run.advance(5)
-    moments = lambda: jax.tree.leaves(jax.device_get(run.state.opt_states[OPTIMIZER_INDEX["adam"]].inner_state))
+    moments = lambda: jax.tree.leaves(jax.device_get(run.state.opt_states[OPTIMIZER_INDEX["adam"]]))
     assert any(np.any(m) for m in moments())
     run.reconfigure(run.config.model_copy(update={"optimizer": "sgd"}))
     assert not any(np.any(m) for m in moments())

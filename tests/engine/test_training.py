@@ -167,11 +167,11 @@ def test_the_named_optimizer_is_the_one_applied(optimizer):
     rng = np.random.default_rng(0)
     params = jnp.asarray(rng.normal(size=7), jnp.float32)
     reference_opt = {"sgd": optax.sgd(0.1), "momentum": optax.sgd(0.1, momentum=0.9), "adam": optax.adam(0.1)}[optimizer]
-    states = training._set_learning_rate(training.init_opt_states(params), jnp.float32(0.1))
+    states = training.init_opt_states(params)
     ours, theirs, reference_state = params, params, reference_opt.init(params)
     for _ in range(3):
         grads = jnp.asarray(rng.normal(size=7), jnp.float32)
-        updates, states = training._apply(index, grads, states, ours)
+        updates, states = training._apply(index, jnp.float32(0.1), grads, states, ours)
         ours = ours + updates
         expected, reference_state = reference_opt.update(grads, reference_state, theirs)
         theirs = theirs + expected
