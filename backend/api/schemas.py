@@ -58,8 +58,13 @@ class Grid(BaseModel):
 
 
 class LayerView(BaseModel):
-    projection: list[list[float | None]] = Field(description="per point (train then test): 2-D coordinates")
-    probe_accuracy: float | None
+    projection: list[list[float | None]] = Field(
+        description="per point (train then test): 2-D coordinates on the layer's top two principal axes of the "
+        "training points (the raw units when the layer has two or fewer)"
+    )
+    probe_accuracy: float | None = Field(
+        description="training accuracy of a ridge-regularised linear read-out of this layer (null for regression)"
+    )
 
 
 class Snapshot(BaseModel):

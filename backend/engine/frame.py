@@ -56,17 +56,27 @@ def _solve_spd(matrices: jax.Array, rhs: jax.Array) -> jax.Array:
     return aug[..., -1]
 
 
-def _probe_accuracy(acts: jax.Array, labels: jax.Array, mask: jax.Array) -> jax.Array:
-    """Per layer, the accuracy of the best ridge-regularised linear read-out of the ±1 labels.
-
-    acts: (layers, n, MAX_WIDTH). A closed-form ridge fit: how linearly separable each representation is.
-    """
-    ones = jnp.ones(acts.shape[:2] + (1,))
-    design = jnp.concatenate([acts, ones], axis=-1) * mask[None, :, None]
+def moments(acts: jax.Array, mask: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """Per layer of acts (layers, n, MAX_WIDTH), over the masked points: the mean, the points minus it
+    (masked), and the covariance. The probe and the projection both start from these."""
     n = jnp.maximum(jnp.sum(mask), 1.0)
-    gram = jnp.einsum("lni,lnj->lij", design, design) + PROBE_RIDGE * n * jnp.eye(design.shape[-1])
-    weights = _solve_spd(gram, jnp.einsum("lni,n->li", design, labels * mask))
-    guesses = jnp.where(jnp.einsum("lni,li->ln", design, weights) >= 0, 1.0, -1.0)
+    mean = jnp.einsum("lni,n->li", acts, mask) / n
+    centred = (acts - mean[:, None, :]) * mask[None, :, None]
+    return mean, centred, jnp.einsum("lni,lnj->lij", centred, centred) / n
+
+
+def probe_accuracy(centred: jax.Array, cov: jax.Array, labels: jax.Array, mask: jax.Array) -> jax.Array:
+    """Per layer, the accuracy on the masked points of the best ridge-regularised linear read-out of the
+    ±1 labels: how linearly separable each representation is.
+
+    A closed-form ridge fit on the layer's centred units (see `moments`), with an intercept that is
+    not penalised (the mean label).
+    """
+    n = jnp.maximum(jnp.sum(mask), 1.0)
+    mean_label = jnp.sum(labels * mask) / n
+    ridged = cov + PROBE_RIDGE * jnp.eye(cov.shape[-1])
+    weights = _solve_spd(ridged, jnp.einsum("lni,n->li", centred, (labels - mean_label) * mask) / n)
+    guesses = jnp.where(jnp.einsum("lni,li->ln", centred, weights) + mean_label >= 0, 1.0, -1.0)
     return jnp.sum((guesses == labels) * mask, axis=1) / n
 
 
@@ -108,16 +118,13 @@ def _principal_axes(cov: jax.Array, start: jax.Array) -> jax.Array:
     return jnp.stack([c * first + s * second, -s * first + c * second], axis=1)
 
 
-def _projections(hidden: jax.Array, mask: jax.Array, widths: jax.Array, prev_axes: jax.Array):
-    """Each layer's points in 2-D: principal components, or the raw units when a layer has ≤ 2.
+def _projections(hidden: jax.Array, mean: jax.Array, cov: jax.Array, widths: jax.Array, prev_axes: jax.Array):
+    """Each layer's points in 2-D: principal components (of the training points' `cov`, about their
+    `mean`), or the raw units when a layer has ≤ 2.
 
     Each axis keeps the sign it had last frame (with no history, its largest entry is positive),
     so the picture does not flip from frame to frame.
     """
-    n = jnp.maximum(jnp.sum(mask), 1.0)
-    mean = jnp.einsum("lni,n->li", hidden, mask) / n
-    centred = (hidden - mean[:, None, :]) * mask[None, :, None]
-    cov = jnp.einsum("lni,lnj->lij", centred, centred) / n
     raw = widths[:, None, None] <= 2
     axes = jnp.where(raw, jnp.eye(2, hidden.shape[-1]), _principal_axes(cov, prev_axes))
     centre = jnp.where(raw[:, :, 0], 0.0, mean)
@@ -158,9 +165,10 @@ def make_frame(
     )
 
     hidden = jnp.stack(out.hidden) if depth else jnp.zeros((0, out.logit.shape[0], MAX_WIDTH))
-    probes = _probe_accuracy(jnp.concatenate([data.inputs[None], hidden]), data.labels, data.train)
+    # One fit per layer on the training points serves both the probe and the projection.
+    centre, centred, cov = moments(hidden, data.train)
     widths = unit_masks.sum(axis=1)[:depth]
-    projections, axes = _projections(hidden, data.train + data.test, widths, prev_axes[:depth])
+    projections, axes = _projections(hidden, centre, cov, widths, prev_axes[:depth])
 
     frame = Frame(
         train_loss=mean(losses, data.train),
@@ -172,8 +180,8 @@ def make_frame(
         saturation=saturation,
         projections=projections,
         params=params,
-        probe_accuracy=probes[1:],
-        input_probe_accuracy=probes[0],
+        probe_accuracy=probe_accuracy(centred, cov, data.labels, data.train),
+        input_probe_accuracy=data.input_probe_accuracy,
     )
     return frame, jnp.concatenate([axes, prev_axes[depth:]])
 

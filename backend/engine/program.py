@@ -20,7 +20,7 @@ import jax.numpy as jnp
 
 from .data import SLOTS, Dataset
 from .features import compute_features
-from .frame import empty_axes, make_frame
+from .frame import empty_axes, make_frame, moments, probe_accuracy
 from .network import MAX_LAYERS, MAX_WIDTH, Arch, forward, init_params, make_arch, score
 from .packing import Layout
 from .pictures import WIDTHS, pictures
@@ -45,7 +45,7 @@ def _templates():
 
 
 def _data_template(slots: int) -> Data:
-    shapes = ((slots, MAX_WIDTH), (slots, 2), (slots,), (slots,), (slots,))
+    shapes = ((slots, MAX_WIDTH), (slots, 2), (slots,), (slots,), (slots,), ())
     return Data(*(jax.ShapeDtypeStruct(shape, jnp.float32) for shape in shapes))
 
 
@@ -122,10 +122,13 @@ def reset_optimizer(state: jax.Array) -> jax.Array:
 
 @jax.jit
 def device_data(points: jax.Array, labels: jax.Array, train: jax.Array, test: jax.Array, settings: jax.Array):
-    """A dataset on the device with the chosen features computed, packed."""
+    """A dataset on the device with the chosen features computed (and what depends on nothing else), packed."""
     TRACES["device_data", points.shape[0]] += 1
     arch, _ = SETTINGS.unpack(settings)
-    return DATA[points.shape[0]].pack(Data(compute_features(points, arch.feature_mask, MAX_WIDTH), points, labels, train, test))
+    inputs = compute_features(points, arch.feature_mask, MAX_WIDTH)
+    _, centred, cov = moments(inputs[None], train)
+    input_probe = probe_accuracy(centred, cov, labels, train)[0]
+    return DATA[points.shape[0]].pack(Data(inputs, points, labels, train, test, input_probe))
 
 
 @partial(jax.jit, static_argnames="depth")

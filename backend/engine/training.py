@@ -52,6 +52,7 @@ class Data(NamedTuple):
     labels: jax.Array  # (slots,)
     train: jax.Array  # (slots,) float mask
     test: jax.Array  # (slots,) float mask
+    input_probe_accuracy: jax.Array  # () the inputs' linear probe (frame.probe_accuracy): fixed with the data
 
 
 class TrainState(NamedTuple):

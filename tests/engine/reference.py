@@ -164,8 +164,9 @@ def gradients(net, inputs, labels, mask, activation, output, loss, regularizatio
 
 
 def ridge_probe_accuracy(acts: np.ndarray, labels: np.ndarray, ridge: float) -> float:
-    """Accuracy of the ridge-regularised least-squares linear read-out (with a bias) of ±1 labels."""
-    design = np.concatenate([acts, np.ones((len(acts), 1))], axis=1)
-    gram = design.T @ design + ridge * len(acts) * np.eye(design.shape[1])
-    weights = np.linalg.solve(gram, design.T @ labels)
-    return float(np.mean(np.where(design @ weights >= 0, 1.0, -1.0) == labels))
+    """Accuracy of the ridge-regularised least-squares linear read-out of ±1 labels: ridge on the
+    centred units, the intercept (the mean label) not penalised."""
+    n = len(acts)
+    centred, mean_label = acts - acts.mean(axis=0), labels.mean()
+    weights = np.linalg.solve(centred.T @ centred / n + ridge * np.eye(acts.shape[1]), centred.T @ (labels - mean_label) / n)
+    return float(np.mean(np.where(centred @ weights + mean_label >= 0, 1.0, -1.0) == labels))

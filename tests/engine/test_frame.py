@@ -153,19 +153,22 @@ def test_probes_are_ridge_read_outs_of_each_layer(trained):
 
 
 def test_projections_are_the_top_two_principal_components_or_the_raw_units(trained):
+    """Axes fitted on the training points (as the probe is), every point projected on them."""
     snap = trained.snapshot
     hidden = numpy_pass(trained, real_points(trained)).hidden
+    n_train = len(snap.train_points)
     for layer, (projection, acts) in enumerate(zip(snap.projections, hidden)):
         if acts.shape[1] <= 2:
             np.testing.assert_allclose(projection, acts, **F32)
             continue
-        top = np.linalg.eigvalsh(np.cov(acts.T, bias=True))[::-1][:2]
-        variances = projection.var(axis=0)
+        fitted = acts[:n_train]
+        top = np.linalg.eigvalsh(np.cov(fitted.T, bias=True))[::-1][:2]
+        variances = projection[:n_train].var(axis=0)
         np.testing.assert_allclose(variances, top, rtol=1e-2, atol=1e-5 * top[0])
-        np.testing.assert_allclose(projection.mean(axis=0), 0.0, atol=1e-4)
+        np.testing.assert_allclose(projection[:n_train].mean(axis=0), 0.0, atol=1e-4)
         axes = np.asarray(trained.axes)[layer, :, : acts.shape[1]]
         np.testing.assert_allclose(axes @ axes.T, np.eye(2), atol=1e-4)
-        np.testing.assert_allclose(projection, (acts - acts.mean(axis=0)) @ axes.T, **F32)
+        np.testing.assert_allclose(projection, (acts - fitted.mean(axis=0)) @ axes.T, **F32)
 
 
 def test_projection_axes_keep_their_sign_from_frame_to_frame():

@@ -193,7 +193,7 @@ def test_a_short_last_batch_is_averaged_over_its_own_points():
     point = compute_features(xy, arch.feature_mask, MAX_WIDTH)
     slots, n_train = 32, 21
     train = (jnp.arange(slots) < n_train).astype(jnp.float32)
-    data = training.Data(jnp.repeat(point, slots, 0), jnp.repeat(xy, slots, 0), jnp.ones(slots), train, 1.0 - train)
+    data = training.Data(jnp.repeat(point, slots, 0), jnp.repeat(xy, slots, 0), jnp.ones(slots), train, 1.0 - train, 0.0)
     trained = jax.jit(training.train_epochs, static_argnums=5)(state, arch, settings, data, jnp.asarray(1), 1)
 
     expected = params
