@@ -11,14 +11,10 @@ from .settings import get_settings
 
 
 # The server runs several sessions' programs at once on its worker threads; on a CPU each
-# program is better off on one thread than fighting the others for the same cores, and in
-# the order it was written rather than reordered for concurrency it has no room for.
-# Measured with bench/load.py on 2 cores: one thread took 8 sessions from 21 to 27 frames/s
-# each; the scheduler flag took 32 sessions from 11.2 to 13.1 (means of four interleaved runs).
-CPU_XLA_FLAGS = (
-    "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
-    " --xla_cpu_enable_concurrency_optimized_scheduler=false"
-)
+# program is better off on one thread than fighting the others for the same cores.
+# Measured with bench/load.py on 2 cores: it took 8 sessions from 21 to 27 frames/s each.
+# (XLA stops reading XLA_FLAGS at the first word that is not a --flag, silently: keep every word a flag.)
+CPU_XLA_FLAGS = "--xla_cpu_multi_thread_eigen=false"
 
 
 def main() -> None:
