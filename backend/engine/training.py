@@ -13,7 +13,10 @@ import optax
 
 from .network import Arch, Forward, Params, forward, weight_masks
 
-MAX_BATCH = 64  # largest mini-batch; smaller ones are masked inside a batch of this size
+MAX_BATCH = 64  # largest mini-batch
+# A step's forward and backward passes take a batch CHUNK points at a time, the last chunk masked: their
+# cost grows with the rows computed, and the default batch of 10 would otherwise pay for 64.
+CHUNK = 16
 
 # Ordered registry: name -> optax optimiser factory taking the learning rate.
 # The programs build each optimiser with the traced learning rate (a state never depends on it), where
@@ -134,11 +137,16 @@ def backprop(params: Params, arch: Arch, hyper: Hyper, out: Forward, inputs, lab
 def gradient(params: Params, arch: Arch, hyper: Hyper, inputs, labels, mask, depth: int, count=None) -> Params:
     """The gradient of the training objective (mean loss over the masked points plus the penalty)."""
     grads = backprop(params, arch, hyper, forward(params, arch, inputs, depth), inputs, labels, mask, depth, count)
+    return jax.tree.map(jnp.add, grads, penalty_gradient(params, arch, hyper))
+
+
+def penalty_gradient(params: Params, arch: Arch, hyper: Hyper) -> Params:
+    """The gradient of `penalty` (params may hold only the real layers, as in training)."""
     masks = weight_masks(arch)
     masks = masks._replace(w=masks.w[: params.w.shape[0]])
     rate = hyper.regularization_rate
     shrink = lambda w, m: rate * m * jnp.select([hyper.regularization == 1, hyper.regularization == 2], [jnp.sign(w), w], 0.0)
-    return grads._replace(w=grads.w + shrink(params.w, masks.w), w_out=grads.w_out + shrink(params.w_out, masks.w_out))
+    return Params(shrink(params.w, masks.w), jnp.zeros_like(params.b), shrink(params.w_out, masks.w_out), jnp.zeros_like(params.b_out))
 
 
 def _apply(optimizer, learning_rate, grads, opt_states, params):
@@ -169,18 +177,26 @@ def train_epochs(state: TrainState, arch: Arch, hyper: Hyper, data: Data, epochs
     n_train = jnp.maximum(jnp.sum(data.train).astype(jnp.int32), 1)
     batch = jnp.maximum(hyper.batch_size, 1)
     steps = (n_train + batch - 1) // batch
-    slots = jnp.arange(MAX_BATCH)
+    rows = jnp.arange(CHUNK)
 
     flat = _Flat(state.params, depth)
 
     def step(k, carry):
         theta, opt_states, offset, stride, _ = carry
-        position = k * batch + slots
-        mask = ((slots < batch) & (position < n_train)).astype(jnp.float32)
-        idx = (offset + position * stride) % n_train
-        inputs, labels = data.inputs[idx], data.labels[idx]
-        count = jnp.minimum(batch, n_train - k * batch).astype(jnp.float32)  # sum(mask), without a reduction
-        grads = flat.pack(gradient(flat.unpack(theta), arch, hyper, inputs, labels, mask, depth, count))
+        params = flat.unpack(theta)
+        count = jnp.minimum(batch, n_train - k * batch)  # points in this batch: sum(mask), without a reduction
+
+        def chunk(c, total):
+            in_batch = c * CHUNK + rows
+            position = k * batch + in_batch
+            mask = ((in_batch < batch) & (position < n_train)).astype(jnp.float32)
+            idx = (offset + position * stride) % n_train
+            inputs, labels = data.inputs[idx], data.labels[idx]
+            out = forward(params, arch, inputs, depth)
+            return total + flat.pack(backprop(params, arch, hyper, out, inputs, labels, mask, depth, count.astype(jnp.float32)))
+
+        data_grads = jax.lax.fori_loop(0, (count + CHUNK - 1) // CHUNK, chunk, jnp.zeros_like(theta))
+        grads = data_grads + flat.pack(penalty_gradient(params, arch, hyper))
         updates, opt_states = _apply(hyper.optimizer, hyper.learning_rate, grads, opt_states, theta)
         return theta + updates, opt_states, offset, stride, updates
 

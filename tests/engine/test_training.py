@@ -204,6 +204,33 @@ def test_a_short_last_batch_is_averaged_over_its_own_points():
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("batch", [training.CHUNK - 3, 2 * training.CHUNK + 5, training.MAX_BATCH])
+def test_a_step_is_one_gradient_step_on_its_whole_batch(batch):
+    """A batch taken in chunks of CHUNK points (the last one partly masked) moves the weights exactly as one
+    gradient step over all its points, penalty included (sgd, the whole training set in one batch)."""
+    from backend.engine.features import compute_features
+    from backend.engine.network import MAX_WIDTH, init_params
+
+    arch = make_arch(["x1", "x2", "x1_x2"], [5, 3], "tanh", "tanh")
+    settings = hyper(regularization="l2", rate=0.01)._replace(batch_size=jnp.asarray(batch, jnp.int32))
+    params = init_params(jax.random.PRNGKey(2), arch, jnp.asarray(0, jnp.int32), jnp.asarray(1.0, jnp.float32))
+    zeros = jax.tree.map(jnp.zeros_like, params)
+    state = training.TrainState(params, training.init_opt_states(params), jax.random.PRNGKey(3), zeros)
+    rng = np.random.default_rng(batch)
+    slots = 80
+    xy = jnp.asarray(rng.uniform(-6, 6, (slots, 2)), jnp.float32)
+    labels = jnp.asarray(rng.choice([-1.0, 1.0], slots), jnp.float32)
+    inputs = compute_features(xy, arch.feature_mask, MAX_WIDTH)
+    train = (jnp.arange(slots) < batch).astype(jnp.float32)
+    data = training.Data(inputs, xy, labels, train, 1.0 - train, 0.0)
+    trained = jax.jit(training.train_epochs, static_argnums=5)(state, arch, settings, data, jnp.asarray(1), 2)
+
+    grads = _gradient(params, arch, settings, inputs[:batch], labels[:batch], jnp.ones(batch), 2)
+    expected = jax.tree.map(lambda p, g: p - 0.1 * g, params, grads)
+    for got, want in zip(jax.tree.leaves(trained.params), jax.tree.leaves(expected)):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
 def weight_norm(run: Run) -> float:
     weights, _ = run.weights()
     return float(np.sqrt(sum(np.sum(w**2) for w in weights)))
