@@ -31,7 +31,7 @@ ACTIVATION_INDEX = {name: i for i, name in enumerate(ACTIVATIONS)}
 OUTPUT_ACTIVATIONS = ("linear", "sigmoid", "tanh")  # what the output unit can be (see Config.output_activation)
 # Each activation's place among OUTPUT_ACTIVATIONS (make_arch refuses the others as outputs).
 _OUTPUT_SLOT = jnp.asarray([OUTPUT_ACTIVATIONS.index(n) if n in OUTPUT_ACTIVATIONS else 0 for n in ACTIVATIONS])
-_FUNCTIONS = [f for f, _ in ACTIVATIONS.values()]
+ACTIVATION_FUNCTIONS = [f for f, _ in ACTIVATIONS.values()]  # in index order
 _PEAK_SLOPES = jnp.asarray([slope for _, slope in ACTIVATIONS.values()], jnp.float32)
 
 
@@ -72,12 +72,12 @@ def make_arch(features, hidden_layers, activation: str, output: str) -> Arch:
 
 def activate(index: jax.Array, z: jax.Array) -> jax.Array:
     """Apply the activation the traced index names; only the chosen branch runs."""
-    return jax.lax.switch(index, _FUNCTIONS, z)
+    return jax.lax.switch(index, ACTIVATION_FUNCTIONS, z)
 
 
 def activate_with_derivative(index: jax.Array, z: jax.Array) -> tuple[jax.Array, jax.Array]:
     """The activation the traced index names and its derivative at z, both from the one branch that runs."""
-    branches = [lambda v, f=f: jax.jvp(f, (v,), (jnp.ones_like(v),)) for f in _FUNCTIONS]
+    branches = [lambda v, f=f: jax.jvp(f, (v,), (jnp.ones_like(v),)) for f in ACTIVATION_FUNCTIONS]
     return jax.lax.switch(index, branches, z)
 
 

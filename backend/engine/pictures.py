@@ -7,8 +7,11 @@ grid), which lets them skip most of the work the data-side frame does:
   values or a full cells × cells array: the rows' and the columns' shares are small
   (cells, units) products, broadcast together with the few full terms in one fused pass.
 - The layers above run in a loop over the network's traced depth, at a static width that
-  covers its widest layer (WIDTHS): a network of 4-unit layers computes 4 columns, not the
+  covers its widest layer (WIDTHS): a network of 4-unit layers computes 4 rows, not the
   padded MAX_WIDTH.
+- Values are laid out units × points, so that each elementwise pass runs along the
+  10 000 points. A layer of up to 8 units is its weighted sum written out term by term,
+  which fuses with the bias and the activation into one pass; wider layers are a product.
 So one program per width serves every depth, and a small network's pictures cost a small
 fraction of the largest's (the output grid is 10 000 points, twenty times the data).
 """
@@ -22,7 +25,7 @@ import numpy as np
 
 from .data import EXTENT
 from .features import FEATURES, NUM_FEATURES
-from .network import ACTIVATION_INDEX, MAX_LAYERS, MAX_WIDTH, Arch, Params, activate, score
+from .network import ACTIVATION_FUNCTIONS, ACTIVATION_INDEX, MAX_LAYERS, MAX_WIDTH, Arch, Params, activate, score
 
 DENSITY = 100  # output grid cells per side
 THUMBNAIL = 16  # neuron thumbnail cells per side (160 neurons must fit a 64 KB frame)
@@ -52,7 +55,7 @@ def lattice(cells: int) -> tuple[jax.Array, jax.Array]:
 
 
 def _first_layer(weights: jax.Array, bias: jax.Array, feature_mask: jax.Array, cells: int) -> jax.Array:
-    """Pre-activations (cells², units) over a lattice from weights (NUM_FEATURES, units) on the features.
+    """Pre-activations (units, cells²) over a lattice from weights (NUM_FEATURES, units) on the features.
 
     Features of x1 alone vary along a row only and those of x2 alone down a column only, so their share
     is a small (cells, units) matrix product each, broadcast together with the terms of both (x1·x2) in
@@ -64,17 +67,33 @@ def _first_layer(weights: jax.Array, bias: jax.Array, feature_mask: jax.Array, c
     columns = [feature(x1[None, :], x2[:, None]) for feature in FEATURES.values()]
     along = jnp.stack([v[0] if v.shape == (1, cells) else jnp.zeros(cells) for v in columns], axis=1)
     down = jnp.stack([v[:, 0] if v.shape == (cells, 1) else jnp.zeros(cells) for v in columns], axis=1)
-    total = (along @ w)[None, :, :] + (down @ w + bias)[:, None, :]
+    total = (along @ w).T[:, None, :] + (down @ w + bias).T[:, :, None]
     for column, values in enumerate(columns):
         if values.shape == (cells, cells):
-            total = total + values[..., None] * w[column]
-    return total.reshape(cells * cells, -1)
+            total = total + w[column][:, None, None] * values[None]
+    return total.reshape(w.shape[1], cells * cells)
+
+
+UNROLLED = 8  # layers up to this wide are summed term by term (see the module's docstring)
+
+
+def _affine(h: jax.Array, weights: jax.Array, bias: jax.Array) -> jax.Array:
+    """weightsᵀ h + bias for values h (units in, points) and weights (units in, units out)."""
+    if h.shape[0] > UNROLLED:
+        return weights.T @ h + bias[:, None]
+    return bias[:, None] + sum(weights[i][:, None] * h[i][None, :] for i in range(h.shape[0]))
+
+
+def _layer(activation: jax.Array, h: jax.Array, weights: jax.Array, bias: jax.Array) -> jax.Array:
+    """The activation the traced index names of the affine map: each branch is one fused pass."""
+    branches = [lambda h, w, b, f=f: f(_affine(h, w, b)) for f in ACTIVATION_FUNCTIONS]
+    return jax.lax.switch(activation, branches, h, weights, bias)
 
 
 def pictures(params: Params, arch: Arch, width: int) -> Pictures:
     """Both pictures for a network of at most `width` (static) units a layer and any depth (traced).
 
-    A linear model is the same pass with its output unit in the first layer's column 0, passed through
+    A linear model is the same pass with its output unit in the first layer's unit 0, passed through
     unchanged: a choice among a few weights rather than a select over every point. Padded units'
     values run through the layers above unmasked (their outgoing weights are zero) and only their
     thumbnails are masked.
@@ -87,19 +106,19 @@ def pictures(params: Params, arch: Arch, width: int) -> Pictures:
     first_b = jnp.where(hidden, params.b[0][:width], jnp.zeros(width).at[0].set(params.b_out))
     z = _first_layer(first_w, first_b, arch.feature_mask, DENSITY)
     h = activate(jnp.where(hidden, arch.activation, ACTIVATION_INDEX["linear"]), z)
-    thumbs = jnp.zeros((MAX_LAYERS, THUMBNAIL * THUMBNAIL, width)).at[0].set(h[THUMBNAIL_CELLS])
+    thumbs = jnp.zeros((MAX_LAYERS, width, THUMBNAIL * THUMBNAIL)).at[0].set(h[:, THUMBNAIL_CELLS])
 
     def layer(index, carry):
         h, thumbs = carry
-        h = activate(arch.activation, h @ params.w[index][:width, :width] + params.b[index][:width])
-        return h, jax.lax.dynamic_update_index_in_dim(thumbs, h[THUMBNAIL_CELLS], index, 0)
+        h = _layer(arch.activation, h, params.w[index][:width, :width], params.b[index][:width])
+        return h, jax.lax.dynamic_update_index_in_dim(thumbs, h[:, THUMBNAIL_CELLS], index, 0)
 
     h, thumbs = jax.lax.fori_loop(1, jnp.maximum(depth, 1), layer, (h, thumbs))
     last_w = jnp.where(hidden, params.w_out[:width], jnp.zeros(width).at[0].set(1.0))
-    logit = h @ last_w + jnp.where(hidden, params.b_out, 0.0)
+    logit = _affine(h, last_w[:, None], jnp.where(hidden, params.b_out, 0.0)[None])[0]
     output = score(arch, activate(arch.output, logit))
-    thumbs = thumbs * arch.unit_mask[:, None, :width]  # absent layers and padded units are zero
+    thumbs = thumbs * arch.unit_mask[:, :width, None]  # absent layers and padded units are zero
     return Pictures(
         output=output.reshape(DENSITY, DENSITY),
-        neurons=thumbs.transpose(0, 2, 1).reshape(MAX_LAYERS, width, THUMBNAIL, THUMBNAIL),
+        neurons=thumbs.reshape(MAX_LAYERS, width, THUMBNAIL, THUMBNAIL),
     )
