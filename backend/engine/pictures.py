@@ -54,8 +54,9 @@ def lattice(cells: int) -> tuple[jax.Array, jax.Array]:
     return centres, centres[::-1]
 
 
-def _first_layer(weights: jax.Array, bias: jax.Array, feature_mask: jax.Array, cells: int) -> jax.Array:
-    """Pre-activations (units, cells²) over a lattice from weights (NUM_FEATURES, units) on the features.
+def _first_layer(weights: jax.Array, bias: jax.Array, feature_mask: jax.Array, cells: int):
+    """A function giving pre-activations (units, cells²) over a lattice from weights (NUM_FEATURES, units)
+    on the features; what it needs beyond one pass over the points is computed here, outside it.
 
     Features of x1 alone vary along a row only and those of x2 alone down a column only, so their share
     is a small (cells, units) matrix product each, broadcast together with the terms of both (x1·x2) in
@@ -67,11 +68,16 @@ def _first_layer(weights: jax.Array, bias: jax.Array, feature_mask: jax.Array, c
     columns = [feature(x1[None, :], x2[:, None]) for feature in FEATURES.values()]
     along = jnp.stack([v[0] if v.shape == (1, cells) else jnp.zeros(cells) for v in columns], axis=1)
     down = jnp.stack([v[:, 0] if v.shape == (cells, 1) else jnp.zeros(cells) for v in columns], axis=1)
-    total = (along @ w).T[:, None, :] + (down @ w + bias).T[:, :, None]
-    for column, values in enumerate(columns):
-        if values.shape == (cells, cells):
-            total = total + w[column][:, None, None] * values[None]
-    return total.reshape(w.shape[1], cells * cells)
+    rows, cols = (along @ w).T[:, None, :], (down @ w + bias).T[:, :, None]
+    full = [(w[column][:, None, None], values[None]) for column, values in enumerate(columns) if values.shape == (cells, cells)]
+
+    def pass_over_points() -> jax.Array:
+        total = rows + cols
+        for weight, values in full:
+            total = total + weight * values
+        return total.reshape(w.shape[1], cells * cells)
+
+    return pass_over_points
 
 
 UNROLLED = 8  # layers up to this wide are summed term by term (see the module's docstring)
@@ -104,8 +110,10 @@ def pictures(params: Params, arch: Arch, width: int) -> Pictures:
     into_output = jnp.zeros((MAX_WIDTH, width)).at[:, 0].set(params.w_out)
     first_w = jnp.where(hidden, params.w[0][:, :width], into_output)[:NUM_FEATURES]
     first_b = jnp.where(hidden, params.b[0][:width], jnp.zeros(width).at[0].set(params.b_out))
-    z = _first_layer(first_w, first_b, arch.feature_mask, DENSITY)
-    h = activate(jnp.where(hidden, arch.activation, ACTIVATION_INDEX["linear"]), z)
+    first = _first_layer(first_w, first_b, arch.feature_mask, DENSITY)
+    # The activation's branches each make the pass over the points: one fused pass with the activation.
+    branches = [lambda f=f: f(first()) for f in ACTIVATION_FUNCTIONS]
+    h = jax.lax.switch(jnp.where(hidden, arch.activation, ACTIVATION_INDEX["linear"]), branches)
     thumbs = jnp.zeros((MAX_LAYERS, width, THUMBNAIL * THUMBNAIL)).at[0].set(h[:, THUMBNAIL_CELLS])
 
     def layer(index, carry):
