@@ -81,6 +81,10 @@ def probe_accuracy(centred: jax.Array, cov: jax.Array, labels: jax.Array, mask: 
 
 
 POWER_SQUARINGS = 6  # a covariance is raised to the 2^6-th power to isolate its top axis
+# Scaled so its largest entry is 1, a w × w covariance has its top eigenvalue between 1 and w (16), so
+# three squarings in a row stay below 16^8 = 2^32, far from float32's range either way: the scaling
+# (a reduction and a division) is needed before every third squaring only.
+SQUARINGS_PER_SCALING = 3
 
 
 def _unit(v: jax.Array) -> jax.Array:
@@ -90,9 +94,10 @@ def _unit(v: jax.Array) -> jax.Array:
 def _top_axis(cov: jax.Array, start: jax.Array) -> jax.Array:
     """The top eigenvector of each covariance (layers, w, w) by repeated squaring, from `start` (layers, w)."""
     power = cov
-    for _ in range(POWER_SQUARINGS):
+    for squaring in range(POWER_SQUARINGS):
+        if squaring % SQUARINGS_PER_SCALING == 0:
+            power = power / jnp.maximum(jnp.max(jnp.abs(power), axis=(1, 2), keepdims=True), 1e-30)
         power = power @ power
-        power = power / jnp.maximum(jnp.max(jnp.abs(power), axis=(1, 2), keepdims=True), 1e-30)
     return _unit(jnp.einsum("lij,lj->li", power, start) + 1e-6 * start)
 
 
