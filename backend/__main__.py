@@ -3,22 +3,15 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 
 import uvicorn
 
 from .settings import get_settings
-
-
-# The server runs several sessions' programs at once on its worker threads; on a CPU each
-# program is better off on one thread than fighting the others for the same cores.
-# Measured with bench/load.py on 2 cores: it took 8 sessions from 21 to 27 frames/s each.
-# (XLA stops reading XLA_FLAGS at the first word that is not a --flag, silently: keep every word a flag.)
-CPU_XLA_FLAGS = "--xla_cpu_multi_thread_eigen=false"
+from .xla import use_server_defaults
 
 
 def main() -> None:
-    os.environ.setdefault("XLA_FLAGS", CPU_XLA_FLAGS)  # before JAX starts its backend
+    use_server_defaults()  # before JAX starts its backend
     settings = get_settings()
     parser = argparse.ArgumentParser(prog="python -m backend", description="Serve the Layerlab playground.")
     parser.add_argument("--host", default=settings.host, help=f"address to bind (default {settings.host})")

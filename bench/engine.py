@@ -15,7 +15,11 @@ import platform
 import statistics
 import time
 
-import jax
+from backend.xla import use_server_defaults
+
+use_server_defaults()  # XLA as the server runs it, set before JAX starts
+
+import jax  # noqa: E402
 
 jax.config.update("jax_enable_compilation_cache", False)
 

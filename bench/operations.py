@@ -13,7 +13,11 @@ import collections
 import tempfile
 from pathlib import Path
 
-import jax
+from backend.xla import use_server_defaults
+
+use_server_defaults()  # XLA as the server runs it, set before JAX starts
+
+import jax  # noqa: E402
 from jax._src.lib import _profile_data  # jax's own reader of its trace files
 
 from backend.engine.config import Config
