@@ -5,7 +5,7 @@ and copies it to the host (as the stream does; Run.advance builds a Snapshot fro
 epoch's cost is (step(E) − step(0)) / E,
 each pair timed back to back: the frame's share cancels. Compiles are real: the
 persistent cache is off here. Figures move with other load on the machine.
-Run: .venv/bin/python -m bench.engine [--repeats 7] [--epochs 50]
+Run: .venv/bin/python -m bench.engine [--repeats 21] [--epochs 50]
 """
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ def measure(config: Config, repeats: int, epochs: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=9, help="timed calls per figure; the median is shown")
+    parser.add_argument("--repeats", type=int, default=21, help="timed calls per figure; the median is shown")
     parser.add_argument("--epochs", type=int, default=50, help="E in (step(E) − step(0)) / E")
     args = parser.parse_args()
 
