@@ -135,7 +135,8 @@ def backprop(params: Params, arch: Arch, hyper: Hyper, out: Forward, inputs, lab
 
 
 def gradient(params: Params, arch: Arch, hyper: Hyper, inputs, labels, mask, depth: int, count=None) -> Params:
-    """The gradient of the training objective (mean loss over the masked points plus the penalty)."""
+    """The gradient of the training objective (mean loss over the masked points plus the penalty): what a
+    training step computes for its batch, there summed over chunks of points (train_epochs)."""
     grads = backprop(params, arch, hyper, forward(params, arch, inputs, depth), inputs, labels, mask, depth, count)
     return jax.tree.map(jnp.add, grads, penalty_gradient(params, arch, hyper))
 
@@ -185,6 +186,7 @@ def train_epochs(state: TrainState, arch: Arch, hyper: Hyper, data: Data, epochs
         theta, opt_states, offset, stride, _ = carry
         params = flat.unpack(theta)
         count = jnp.minimum(batch, n_train - k * batch)  # points in this batch: sum(mask), without a reduction
+        points = count.astype(jnp.float32)  # each chunk's share of the mean is over the whole batch
 
         def chunk(c, total):
             in_batch = c * CHUNK + rows
@@ -193,7 +195,7 @@ def train_epochs(state: TrainState, arch: Arch, hyper: Hyper, data: Data, epochs
             idx = (offset + position * stride) % n_train
             inputs, labels = data.inputs[idx], data.labels[idx]
             out = forward(params, arch, inputs, depth)
-            return total + flat.pack(backprop(params, arch, hyper, out, inputs, labels, mask, depth, count.astype(jnp.float32)))
+            return total + flat.pack(backprop(params, arch, hyper, out, inputs, labels, mask, depth, points))
 
         data_grads = jax.lax.fori_loop(0, (count + CHUNK - 1) // CHUNK, chunk, jnp.zeros_like(theta))
         grads = data_grads + flat.pack(penalty_gradient(params, arch, hyper))
