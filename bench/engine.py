@@ -10,7 +10,6 @@ Run: .venv/bin/python -m bench.engine [--repeats 21] [--epochs 50]
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import statistics
 import time
@@ -81,7 +80,8 @@ def main() -> None:
 
     device = jax.devices()[0]
     print(f"device: {device.platform} ({device.device_kind}); jax {jax.__version__}; "
-          f"{os.cpu_count()} CPUs; {platform.python_implementation()} {platform.python_version()}")
+          f"{platform.python_implementation()} {platform.python_version()}")
+    print(f"machine: {machine.describe()}")
     print(f"{SETTINGS['num_samples']} points, {SETTINGS['train_fraction']:.0%} for training, "
           f"batch {SETTINGS['batch_size']}; medians of {args.repeats}; "
           f"epoch = (step({args.epochs}) − step(0)) / {args.epochs}\n")

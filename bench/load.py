@@ -99,7 +99,8 @@ def main() -> None:
 def report(server, args) -> None:
     """Run every case against the server and print the table."""
     print(f"server cap {args.max_fps:g} frames/s per session; {args.epochs_per_frame} epoch(s) per frame; "
-          f"{args.seconds:g} s per case; {os.cpu_count()} CPUs")
+          f"{args.seconds:g} s per case")
+    print(f"machine: {machine.describe()}")
     base = server.url
     print("| network | sessions | frames/s per session (min / median) | frame bytes (median / max) "
           "| frame interval p50 / p95 ms | change → frame ms (median / max) | server CPU % | client CPU % "
