@@ -1,7 +1,8 @@
 """Load on loopback: N concurrent streaming sessions against a real server.
 
-Prints frames/s per session, frame bytes, p50/p95 frame interval, the delay from a
-setting change to the frame that shows it, the CPU use of the server and of this client (both share the machine),
+Prints frames/s per session, frame bytes (and those of the points message sent before the first frame), p50/p95
+frame interval, the delay from a setting change to the frame that shows it, the CPU use of the server and of this
+client (both share the machine),
 and how much of the machine sat idle or was taken by the hypervisor for other guests ("stolen": on a shared
 virtual machine that moves the figures more than anything else does).
 Run: .venv/bin/python -m bench.load [--sessions 1 8 32] [--seconds 8] [--epochs-per-frame 1] [--max-fps 60]
@@ -33,7 +34,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 async def watch(url: str, seconds: float, epochs_per_frame: int, change_latency: bool) -> dict:
-    intervals, sizes, delays = [], [], []
+    intervals, sizes, delays, points_sizes = [], [], [], []
     async with websockets.connect(url, max_size=2**22) as ws:
         await ws.send(json.dumps({"type": "speed", "epochs_per_frame": epochs_per_frame}))
         await ws.send(json.dumps({"type": "play"}))
@@ -61,14 +62,16 @@ async def watch(url: str, seconds: float, epochs_per_frame: int, change_latency:
             if isinstance(message, str):
                 continue
             now = loop.time()
-            decode(message)
+            if decode(message)[0]["kind"] == "points":  # the data, sent once before the first frame
+                points_sizes.append(len(message))
+                continue
             sizes.append(len(message))
             frames += 1
             if last is not None:
                 intervals.append(now - last)
             last = now
         await ws.send(json.dumps({"type": "pause"}))
-    return {"frames": frames, "intervals": intervals, "sizes": sizes, "delays": delays}
+    return {"frames": frames, "intervals": intervals, "sizes": sizes, "delays": delays, "points_sizes": points_sizes}
 
 
 async def run_load(base: str, sessions: int, seconds: float, epochs_per_frame: int, config: dict) -> list[dict]:
@@ -102,10 +105,10 @@ def report(server, args) -> None:
           f"{args.seconds:g} s per case")
     print(f"machine: {machine.describe()}")
     base = server.url
-    print("| network | sessions | frames/s per session (min / median) | frame bytes (median / max) "
+    print("| network | sessions | frames/s per session (min / median) | frame bytes (median / max) | points message bytes "
           "| frame interval p50 / p95 ms | change → frame ms (median / max) | server CPU % | client CPU % "
           "| machine idle / stolen, % of all CPUs |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     largest = {"hidden_layers": [16] * 10, "num_samples": 2000,
                "features": ["x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2"]}
     cases = [("default", {}, n) for n in args.sessions] + [("10×16, 2000 points", largest, 1)]
@@ -118,9 +121,10 @@ def report(server, args) -> None:
         idle, stolen = machine.idle_and_stolen(ticks0, machine.ticks())
         rates = [r["frames"] / args.seconds for r in results]
         sizes = [s for r in results for s in r["sizes"]]
+        points_sizes = [s for r in results for s in r["points_sizes"]] or [0]
         gaps = [g for r in results for g in r["intervals"]]
         delays = [d for r in results for d in r["delays"]] or [float("nan")]
-        print(f"| {name} | {n} | {min(rates):.1f} / {np.median(rates):.1f} | {np.median(sizes):.0f} / {max(sizes)} "
+        print(f"| {name} | {n} | {min(rates):.1f} / {np.median(rates):.1f} | {np.median(sizes):.0f} / {max(sizes)} | {max(points_sizes)} "
               f"| {np.percentile(gaps, 50) * 1e3:.1f} / {np.percentile(gaps, 95) * 1e3:.1f} "
               f"| {np.median(delays) * 1e3:.1f} / {max(delays) * 1e3:.1f} | {cpu:.0f} | {client_cpu:.0f} "
               f"| {idle:.0f} / {stolen:.0f} |", flush=True)

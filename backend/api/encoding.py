@@ -1,9 +1,11 @@
-"""Frame encoding: a run's frame as one binary message laid out as safetensors is.
+"""Stream encoding: a run's frames, and its data points, as binary messages laid out as safetensors is.
 
 8-byte little-endian header length, a JSON header naming each array's dtype,
 shape and byte range (plus "__metadata__", a map of JSON-encoded strings), then
 the array bytes. Arrays are ordered by element size so every one lies aligned
-for a typed-array view. docs/protocol.md documents it with a decoder.
+for a typed-array view. Metadata "kind" tells a frame from a points message: the
+points change only with the data, so they travel on their own, once per dataset
+and viewer, and no frame carries them. docs/protocol.md documents it with a decoder.
 """
 from __future__ import annotations
 
@@ -45,18 +47,44 @@ def projection_range(points: np.ndarray) -> tuple[float, float]:
     return -max(extent, 1e-6), max(extent, 1e-6)
 
 
+def _header(metadata: dict, arrays_json: str) -> bytes:
+    """The length prefix and JSON header of a message: metadata values as JSON text, then the arrays' part."""
+    text = ('{"__metadata__":' + json.dumps({key: _json(value) for key, value in metadata.items()},
+                                             separators=(",", ":")) + "," + arrays_json + "}").encode()
+    text += b" " * (-(8 + len(text)) % 8)  # pad so the array bytes start 8-byte aligned
+    return struct.pack("<Q", len(text)) + text
+
+
+def _arrays_json(specs) -> str:
+    """The header's array part for (name, dtype, shape) specs laid out one after another, without braces."""
+    offset, entries = 0, {}
+    for name, dtype, shape in specs:
+        size = math.prod(shape) * _NUMPY[dtype].itemsize
+        entries[name] = {"dtype": dtype, "shape": list(shape), "data_offsets": [offset, offset + size]}
+        offset += size
+    return json.dumps(entries, separators=(",", ":"))[1:-1]
+
+
+def encode_points(run: Run, *, data_version: int) -> bytes:
+    """The points message: the run's training and test points (x1, x2, label) as little-endian float16."""
+    named = [("train_points", _half(run.train_points)), ("test_points", _half(run.test_points))]
+    arrays_json = _arrays_json([(name, "F16", values.shape) for name, values in named])
+    metadata = {"kind": "points", "data_version": data_version}
+    return _header(metadata, arrays_json) + b"".join(values.tobytes() for _, values in named)
+
+
 class FrameEncoder:
     """Encodes one network's frames for one view: which values go where is worked out once, not per frame.
 
-    Valid while the run keeps its positions (until it rebuilds: new data or a new network) and the view and
-    the choice to send the points stay the same; `fits` says whether it still is. A frame then costs a
+    Valid while the run keeps its positions (until it rebuilds: new data or a new network) and the view
+    stays the same; `fits` says whether it still is. A frame then costs a
     gather and a conversion per element type: the f32 metrics, the f16 weights and biases, the uint8 grids
     and projection. Arrays go largest element first so each lies aligned for a typed-array view.
     """
 
-    def __init__(self, run: Run, *, view_layer: int, include_points: bool) -> None:
+    def __init__(self, run: Run, *, view_layer: int) -> None:
         p = self.positions = run.positions
-        self.view_layer, self.include_points = view_layer, include_points
+        self.view_layer = view_layer
         self.layer_sizes = run.layer_sizes()
         self.layer = min(max(view_layer, 0), max(len(p.projections) - 1, 0))  # within the network's depth
         # Each array's name and positions in the frame vector, in wire order, by wire type.
@@ -67,29 +95,21 @@ class FrameEncoder:
         gather = lambda named: np.concatenate([where.ravel() for _, where in named])
         self.singles, self.halves, self.grids = gather(singles), gather(halves), gather(grids)
         self.projection = p.projections[self.layer] if p.projections else None
-        points = [("train_points", run.train_points), ("test_points", run.test_points)] if include_points else []
-        self.points = b"".join(_half(values).tobytes() for _, values in points)
 
         specs = [(name, "F32", where.shape) for name, where in singles]
-        specs += [(name, "F16", array.shape) for name, array in halves + points]
+        specs += [(name, "F16", array.shape) for name, array in halves]
         specs += [(name, "U8", where.shape) for name, where in grids]
         if self.projection is not None:
             specs.append(("projection", "U8", self.projection.shape))
-        offset, entries = 0, {}
-        for name, dtype, shape in specs:
-            size = math.prod(shape) * _NUMPY[dtype].itemsize
-            entries[name] = {"dtype": dtype, "shape": list(shape), "data_offsets": [offset, offset + size]}
-            offset += size
-        self.arrays_json = json.dumps(entries, separators=(",", ":"))[1:-1]  # the header's array part, unchanging
+        self.arrays_json = _arrays_json(specs)  # the header's array part, unchanging
 
-    def fits(self, run: Run, *, view_layer: int, include_points: bool) -> bool:
-        return (self.positions is run.positions and self.view_layer == view_layer
-                and self.include_points == include_points)
+    def fits(self, run: Run, *, view_layer: int) -> bool:
+        return self.positions is run.positions and self.view_layer == view_layer
 
     def encode(self, values: np.ndarray, run: Run, *, data_version: int) -> bytes:
         """The frame message for the run's frame `values` (Run.step), with its scalars as metadata."""
         scalars = run.scalars(values)
-        chunks = [values[self.singles].astype("<f4").tobytes(), _half(values[self.halves]).tobytes(), self.points,
+        chunks = [values[self.singles].astype("<f4").tobytes(), _half(values[self.halves]).tobytes(),
                   quantise(values[self.grids]).tobytes()]
         shown_range = None
         if self.projection is not None:
@@ -97,6 +117,7 @@ class FrameEncoder:
             shown_range = projection_range(projection)
             chunks.append(quantise(projection, *shown_range).tobytes())
         metadata = {
+            "kind": "frame",
             "epoch": run.epoch,
             "status": run.status,
             "train_loss": finite_or_none(scalars["train_loss"]),
@@ -111,10 +132,7 @@ class FrameEncoder:
             "grid_range": list(GRID_RANGE),
             "projection_range": list(shown_range) if shown_range else None,
         }
-        text = ('{"__metadata__":' + json.dumps({key: _json(value) for key, value in metadata.items()},
-                                                 separators=(",", ":")) + "," + self.arrays_json + "}").encode()
-        text += b" " * (-(8 + len(text)) % 8)  # pad so the array bytes start 8-byte aligned
-        return struct.pack("<Q", len(text)) + text + b"".join(chunks)
+        return _header(metadata, self.arrays_json) + b"".join(chunks)
 
 
 def _json(value) -> str:

@@ -40,7 +40,7 @@ class LiveSession:
     epochs_per_frame: int = 1
     view_layer: int = 0
     data_version: int = 0
-    points_due: bool = True  # the next streamed frame carries the data points
+    points_due: bool = True  # a points message goes out with the next streamed frame
     driver: asyncio.Task | None = None
     closed: bool = False
     hurry_until: float = 0.0  # monotonic time until which this session's work is urgent

@@ -1,8 +1,8 @@
 """The WebSocket loop: client commands in, binary frames out, latest frame wins.
 
-Each viewer has one slot for the newest frame and one sender task; a slow
-viewer only ever skips frames, so it can neither queue memory nor hold back
-training or other viewers. A playing session has one driver task that trains
+Each viewer has one slot for the newest frame, one for the newest points message
+(sent before any frame after it) and one sender task; a slow viewer only ever skips
+frames, so it can neither queue memory nor hold back training or other viewers. A playing session has one driver task that trains
 epochs_per_frame epochs per frame, at most max_fps frames a second.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from ..engine.config import MAX_SEED, Config
 from ..engine.network import MAX_LAYERS
 from ..settings import Settings
-from .encoding import FrameEncoder
+from .encoding import FrameEncoder, encode_points
 from .schemas import MAX_EPOCHS_PER_FRAME
 from .sessions import LiveSession
 
@@ -76,17 +76,21 @@ def describe(error: ValidationError) -> str:
 
 
 class Viewer:
-    """One WebSocket watching a session: a slot for the newest frame and a task that sends it."""
+    """One WebSocket watching a session: slots for the newest frame and points and a task that sends them."""
 
     def __init__(self, ws: WebSocket, send_timeout: float) -> None:
         self.ws, self.send_timeout = ws, send_timeout
         self.latest: bytes | None = None
+        self.points: bytes | None = None  # the data points, when they changed since the last sent
         self.ready = asyncio.Event()
         self.texts: asyncio.Queue = asyncio.Queue(maxsize=16)
         self.sent = 0
 
-    def offer(self, frame: bytes) -> None:
+    def offer(self, frame: bytes, points: bytes | None = None) -> None:
+        """The newest frame, and the points when it is the first of new data: a newer frame replaces an unsent one."""
         self.latest = frame
+        if points is not None:
+            self.points = points
         self.ready.set()
 
     def say(self, message: dict) -> None:
@@ -95,7 +99,7 @@ class Viewer:
             self.ready.set()
 
     async def pump(self) -> None:
-        """Send texts and the newest frame until the socket fails or stalls past the timeout."""
+        """Send texts, new points and the newest frame until the socket fails or stalls past the timeout."""
         while True:
             await self.ready.wait()
             self.ready.clear()
@@ -103,6 +107,10 @@ class Viewer:
             while not self.texts.empty():
                 async with asyncio.timeout(self.send_timeout):
                     await self.ws.send_text(json.dumps(self.texts.get_nowait()))
+            points, self.points = self.points, None
+            if points is not None:
+                async with asyncio.timeout(self.send_timeout):
+                    await self.ws.send_bytes(points)
             frame, self.latest = self.latest, None
             if frame is not None:
                 async with asyncio.timeout(self.send_timeout):
@@ -110,8 +118,8 @@ class Viewer:
                 self.sent += 1
 
 
-async def render(session: LiveSession, epochs: int) -> bytes:
-    """Advance the session's run and encode the frame, both in the worker pool."""
+async def render(session: LiveSession, epochs: int) -> tuple[bytes, bytes | None]:
+    """Advance the session's run and encode the frame, and the points when they are due, in the worker pool."""
     include_points = session.points_due
     session.points_due = False
     view_layer, version = session.view_layer, session.data_version
@@ -119,17 +127,18 @@ async def render(session: LiveSession, epochs: int) -> bytes:
     def work(run):
         values = run.step(epochs)
         encoder = session.encoder
-        if encoder is None or not encoder.fits(run, view_layer=view_layer, include_points=include_points):
-            encoder = session.encoder = FrameEncoder(run, view_layer=view_layer, include_points=include_points)
-        return encoder.encode(values, run, data_version=version)
+        if encoder is None or not encoder.fits(run, view_layer=view_layer):
+            encoder = session.encoder = FrameEncoder(run, view_layer=view_layer)
+        points = encode_points(run, data_version=version) if include_points else None
+        return encoder.encode(values, run, data_version=version), points
 
     return await session.work(work)
 
 
 async def publish(session: LiveSession, epochs: int) -> None:
-    frame = await render(session, epochs)
+    frame, points = await render(session, epochs)
     for viewer in list(session.viewers):
-        viewer.offer(frame)
+        viewer.offer(frame, points)
 
 
 async def drive(session: LiveSession, settings: Settings) -> None:

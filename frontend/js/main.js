@@ -245,9 +245,11 @@ async function start() {
     session,
     frame(buffer) {
       const next = decodeFrame(buffer);
+      if (next.meta.kind === "points") { // the data, sent before the first frame drawn from it
+        points = pointsOf(next);
+        return;
+      }
       const meta = next.meta;
-      const fresh = pointsOf(next);
-      if (fresh) points = fresh;
       const last = samples[samples.length - 1];
       if (meta.data_version !== dataVersion || (last && meta.epoch < last.epoch)) {
         samples.length = 0;

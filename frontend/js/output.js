@@ -19,12 +19,11 @@ const TEST_STROKE = "#111"; // outline of a test point
  */
 
 /**
- * The points a frame carries, or null when it carries none.
- * @param {import("./protocol.js").Frame} frame @returns {Points | null}
+ * The points a points message carries (docs/protocol.md).
+ * @param {import("./protocol.js").Frame} message @returns {Points}
  */
-export function pointsOf(frame) {
-  const train = frame.arrays.train_points, test = frame.arrays.test_points;
-  if (!train || !test) return null;
+export function pointsOf(message) {
+  const train = message.arrays.train_points, test = message.arrays.test_points;
   const t = /** @type {Float32Array} */ (train.data), s = /** @type {Float32Array} */ (test.data);
   const labels = new Float32Array(t.length / 3 + s.length / 3);
   for (let i = 0; i < t.length / 3; i++) labels[i] = t[3 * i + 2];

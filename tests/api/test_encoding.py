@@ -1,10 +1,11 @@
-"""Stream frames carry exactly the run's snapshot: every array, in its wire type, and every scalar."""
+"""Stream messages carry exactly the run's snapshot: frames every array but the points, in its wire type, and
+every scalar; points messages the points."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from backend.api.encoding import GRID_RANGE, FrameEncoder, decode, projection_range, quantise
+from backend.api.encoding import GRID_RANGE, FrameEncoder, decode, encode_points, projection_range, quantise
 from backend.engine.config import Config
 from backend.engine.features import FEATURES
 from backend.engine.run import Run
@@ -17,20 +18,18 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("include_points", [True, False])
 @pytest.mark.parametrize("case", list(CASES))
-def test_a_frame_decodes_to_the_runs_snapshot(case, include_points):
+def test_a_frame_decodes_to_the_runs_snapshot(case):
     config, view_layer = CASES[case]
     run = Run(config)
     values = run.step(2)
-    encoder = FrameEncoder(run, view_layer=view_layer, include_points=include_points)
+    encoder = FrameEncoder(run, view_layer=view_layer)
     meta, arrays = decode(encoder.encode(values, run, data_version=7))
     snap = run.snapshot
 
     names = {"output", "gradient_norms", "update_ratios", "saturation"}
     names |= {f"{kind}.{i}" for i in range(len(snap.weights)) for kind in ("weights", "biases")}
     names |= {"neurons", "projection"} if snap.projections else set()
-    names |= {"train_points", "test_points"} if include_points else set()
     assert set(arrays) == names
 
     np.testing.assert_array_equal(arrays["output"], quantise(snap.output))
@@ -44,11 +43,8 @@ def test_a_frame_decodes_to_the_runs_snapshot(case, include_points):
         shown = snap.projections[view_layer]
         np.testing.assert_array_equal(arrays["projection"], quantise(shown, *projection_range(shown)))
         assert meta["projection_range"] == list(projection_range(shown))
-    if include_points:
-        np.testing.assert_array_equal(arrays["train_points"], snap.train_points.astype(np.float16))
-        np.testing.assert_array_equal(arrays["test_points"], snap.test_points.astype(np.float16))
 
-    assert meta["epoch"] == 2 and meta["status"] == snap.status and meta["data_version"] == 7
+    assert meta["kind"] == "frame" and meta["epoch"] == 2 and meta["status"] == snap.status and meta["data_version"] == 7
     assert meta["train_loss"] == pytest.approx(snap.train_loss) and meta["test_loss"] == pytest.approx(snap.test_loss)
     assert meta["train_accuracy"] == snap.train_accuracy and meta["test_accuracy"] == snap.test_accuracy
     assert meta["probe_accuracy"] == snap.probe_accuracy
@@ -57,17 +53,27 @@ def test_a_frame_decodes_to_the_runs_snapshot(case, include_points):
     assert meta["grid_range"] == list(GRID_RANGE)
 
 
+@pytest.mark.parametrize("dataset", ["circle", "plane"])
+def test_a_points_message_decodes_to_the_runs_points(dataset):
+    run = Run(Config(dataset=dataset, num_samples=120, train_fraction=0.3))
+    meta, arrays = decode(encode_points(run, data_version=3))
+    assert meta == {"kind": "points", "data_version": 3}
+    assert set(arrays) == {"train_points", "test_points"}
+    assert arrays["train_points"].shape == (36, 3) and arrays["test_points"].shape == (84, 3)
+    np.testing.assert_array_equal(arrays["train_points"], run.train_points.astype(np.float16))
+    np.testing.assert_array_equal(arrays["test_points"], run.test_points.astype(np.float16))
+
+
 def test_an_encoder_fits_until_the_network_or_the_view_changes():
     run = Run(Config())
     run.step(0)
-    encoder = FrameEncoder(run, view_layer=1, include_points=False)
-    assert encoder.fits(run, view_layer=1, include_points=False)
-    assert not encoder.fits(run, view_layer=0, include_points=False)
-    assert not encoder.fits(run, view_layer=1, include_points=True)
+    encoder = FrameEncoder(run, view_layer=1)
+    assert encoder.fits(run, view_layer=1)
+    assert not encoder.fits(run, view_layer=0)
     run.reconfigure(run.config.model_copy(update={"learning_rate": 0.1}))  # same network: still fits
-    assert encoder.fits(run, view_layer=1, include_points=False)
+    assert encoder.fits(run, view_layer=1)
     run.reconfigure(run.config.model_copy(update={"hidden_layers": [3]}))  # a new network
-    assert not encoder.fits(run, view_layer=1, include_points=False)
+    assert not encoder.fits(run, view_layer=1)
 
 
 def test_quantise_maps_the_range_to_bytes_rounding_clipping_and_centring_nan():

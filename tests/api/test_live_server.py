@@ -38,8 +38,7 @@ async def count_frames(url: str, seconds: float) -> int:
         frames, deadline = 0, asyncio.get_running_loop().time() + seconds
         while asyncio.get_running_loop().time() < deadline:
             message = await asyncio.wait_for(ws.recv(), timeout=10)
-            if isinstance(message, bytes):
-                decode(message)
+            if isinstance(message, bytes) and decode(message)[0]["kind"] == "frame":
                 frames += 1
         return frames
 

@@ -10,12 +10,25 @@ from starlette.websockets import WebSocketDisconnect
 from backend.api.encoding import decode, quantise
 
 
-def frame(ws):
-    """The next binary frame, skipping any text replies."""
+def binary(ws):
+    """The next binary message decoded, skipping text replies."""
     while True:
         message = ws.receive()
         if message.get("bytes") is not None:
             return decode(message["bytes"])
+
+
+def frame(ws):
+    """The next frame, skipping text replies and points messages."""
+    while True:
+        meta, arrays = binary(ws)
+        if meta["kind"] == "frame":
+            return meta, arrays
+
+
+def binary_kinds(ws, count: int) -> list[str]:
+    """The kinds of the next `count` binary messages, skipping text replies."""
+    return [binary(ws)[0]["kind"] for _ in range(count)]
 
 
 def frame_where(ws, predicate, limit: int = 20):
@@ -34,16 +47,19 @@ def text(ws) -> dict:
             return json.loads(message["text"])
 
 
-def test_first_frame_is_a_full_decodable_picture(client, session_id):
+def test_first_points_then_a_full_decodable_picture(client, session_id):
     with client.websocket_connect(f"/api/sessions/{session_id}/stream") as ws:
-        meta, arrays = frame(ws)
+        (points_meta, points), (meta, arrays) = binary(ws), binary(ws)
+    assert points_meta["kind"] == "points" and meta["kind"] == "frame"
+    assert points["train_points"].shape == (250, 3) and points["test_points"].shape == (250, 3)
+    assert points_meta["data_version"] == meta["data_version"]
+    assert "train_points" not in arrays  # the points travel on their own
     assert meta["epoch"] == 0 and meta["status"] == "paused"
     assert meta["layer_sizes"] == [2, 4, 2, 1]
     assert arrays["output"].shape == (100, 100) and arrays["output"].dtype == np.uint8
     assert arrays["neurons"].shape[0] == 6
     assert arrays["weights.0"].shape == (2, 4) and arrays["weights.2"].shape == (2, 1)
     assert arrays["gradient_norms"].shape == (3,)
-    assert arrays["train_points"].shape == (250, 3) and arrays["test_points"].shape == (250, 3)
     assert arrays["projection"].shape == (500, 2)
     assert len(meta["probe_accuracy"]) == 2
 
@@ -75,14 +91,18 @@ def test_step_play_pause_and_speed(client, session_id):
 
 def test_config_change_shows_in_the_next_frame(client, session_id):
     with client.websocket_connect(f"/api/sessions/{session_id}/stream") as ws:
-        frame(ws)
+        assert binary_kinds(ws, 2) == ["points", "frame"]
+        ws.send_text(json.dumps({"type": "config", "config": {"learning_rate": 0.1}}))
+        assert text(ws)["restarted"] is False
+        assert binary_kinds(ws, 1) == ["frame"]  # same data: no points
         ws.send_text(json.dumps({"type": "config", "config": {"hidden_layers": [3], "dataset": "xor"}}))
         reply = text(ws)
         assert reply["type"] == "config" and reply["restarted"] is True
         assert reply["config"]["dataset"] == "xor"
-        meta, arrays = frame(ws)
-        assert meta["layer_sizes"] == [2, 3, 1]
-        assert "train_points" in arrays  # the data changed, so the frame carries it
+        (points_meta, points), (meta, _) = binary(ws), binary(ws)
+        assert points_meta["kind"] == "points" and meta["kind"] == "frame"  # new data: its points come first
+        assert meta["layer_sizes"] == [2, 3, 1] and meta["data_version"] == points_meta["data_version"]
+        assert len(points["train_points"]) + len(points["test_points"]) == reply["config"]["num_samples"]
 
 
 def test_bad_messages_get_errors_and_the_stream_stays_open(client, session_id):
