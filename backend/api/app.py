@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from ..engine.config import Config
 from ..engine.data import SLOTS, slots_for
-from ..engine.network import MAX_LAYERS
+from ..engine.network import MAX_LAYERS, MAX_WIDTH, NARROW
 from ..engine.pictures import WIDTHS
 from ..engine.run import Run
 from ..settings import Settings, get_settings
@@ -29,16 +29,18 @@ log = logging.getLogger("layerlab")
 
 def warmup_programs(settings: Settings) -> list[Config]:
     """Networks whose programs to compile at start-up: the default first, then every depth at both
-    padded dataset sizes, the picture programs' widths taking turns."""
+    padded dataset sizes, narrow and wide (program.advance_width), the narrow picture widths taking turns."""
     default = Config()
     if settings.warmup == "none":
         return []
     if settings.warmup == "default":
         return [default]
     sizes = [default.num_samples] + [slots for slots in SLOTS if slots_for(default.num_samples) != slots]
+    narrow = [width for width in WIDTHS if width <= NARROW]
     rest = [
-        Config(hidden_layers=[WIDTHS[depth % len(WIDTHS)]] * depth, num_samples=n)
+        Config(hidden_layers=[width] * depth, num_samples=n)
         for n in sizes for depth in range(MAX_LAYERS + 1)
+        for width in [narrow[depth % len(narrow)]] + ([MAX_WIDTH] if depth else [])
     ]
     return [default] + rest
 

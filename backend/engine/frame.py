@@ -169,7 +169,7 @@ def make_frame(
         [hidden_saturation, mean(relative_slope(arch.output, out.output_derivative) < SATURATED, data.train)[None]]
     )
 
-    hidden = jnp.stack(out.hidden) if depth else jnp.zeros((0, out.logit.shape[0], MAX_WIDTH))
+    hidden = jnp.stack(out.hidden) if depth else jnp.zeros((0, out.logit.shape[0], params.b.shape[1]))
     # One fit per layer on the training points serves both the probe and the projection.
     centre, centred, cov = moments(hidden, data.train)
     widths = unit_masks.sum(axis=1)[:depth]

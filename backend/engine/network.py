@@ -95,8 +95,9 @@ def score(arch: Arch, output: jax.Array) -> jax.Array:
 
 
 def input_mask(arch: Arch) -> jax.Array:
-    """The padded input layer's mask: chosen features, then zeros to MAX_WIDTH."""
-    return jnp.pad(arch.feature_mask, (0, MAX_WIDTH - NUM_FEATURES))
+    """The padded input layer's mask: chosen features, then zeros to the layers' width (MAX_WIDTH, or less
+    in a narrowed program: see narrow)."""
+    return jnp.pad(arch.feature_mask, (0, arch.unit_mask.shape[1] - NUM_FEATURES))
 
 
 def layer_masks(arch: Arch) -> jax.Array:
@@ -118,6 +119,40 @@ def weight_masks(arch: Arch) -> Params:
         w_out=last_mask(arch),
         b_out=jnp.ones((), jnp.float32),
     )
+
+
+NARROW = 8  # a network no wider than this trains in programs of this width (see narrow); ≥ NUM_FEATURES
+
+
+def _is_params(x) -> bool:
+    return isinstance(x, Params)
+
+
+def narrow(tree, width: int):
+    """`tree` (a pytree holding Params and an Arch, or either) cut to the first `width` units of every layer.
+
+    Padding to MAX_WIDTH makes every product, covariance and elimination of a narrow network as large as the
+    widest's; a program specialised to a static width computes only what a network that narrow can use
+    (its padded units are zero, so cutting them changes no result). `widen` puts the cut back.
+    """
+    def cut(x):
+        if isinstance(x, Params):
+            return Params(x.w[:, :width, :width], x.b[:, :width], x.w_out[:width], x.b_out)
+        if isinstance(x, Arch):
+            return x._replace(unit_mask=x.unit_mask[:, :width])
+        return x
+    return jax.tree.map(cut, tree, is_leaf=lambda x: isinstance(x, (Params, Arch)))
+
+
+def widen(tree, padded):
+    """`tree` from `narrow` written back into the full-width pytree `padded` it was cut from."""
+    def paste(old, new):
+        if not isinstance(old, Params):
+            return new
+        width = new.b.shape[1]
+        return Params(old.w.at[:, :width, :width].set(new.w), old.b.at[:, :width].set(new.b),
+                      old.w_out.at[:width].set(new.w_out), new.b_out)
+    return jax.tree.map(paste, padded, tree, is_leaf=_is_params)
 
 
 class Forward(NamedTuple):

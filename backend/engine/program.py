@@ -1,8 +1,10 @@
-"""The compiled programs: one `advance` per network depth, one `draw` per picture width, and helpers.
+"""The compiled programs: one `advance` per network depth and width, one `draw` per picture width, and helpers.
 
 `advance` trains any number of epochs and computes the data side of the frame in
-one call. Depth is its only static argument: each depth gets its own program
-(compiled once, at warm-up) and so a small network never pays for the largest.
+one call. Depth and width are its static arguments: each depth gets its own program
+(compiled once, at warm-up) and so a small network never pays for the largest, and
+networks no wider than NARROW units a layer (the default among them) get programs
+that compute at that width rather than at the padded MAX_WIDTH.
 `draw` computes the pictures over the plane for any depth at one of a few static
 widths (see pictures.py). Everything else is traced, so no setting change recompiles.
 
@@ -21,7 +23,7 @@ import jax.numpy as jnp
 from .data import SLOTS, Dataset
 from .features import compute_features
 from .frame import empty_axes, make_frame, moments, probe_accuracy
-from .network import MAX_LAYERS, MAX_WIDTH, Arch, forward, init_params, make_arch, score
+from .network import MAX_LAYERS, MAX_WIDTH, NARROW, Arch, forward, init_params, make_arch, narrow, score, widen
 from .packing import Layout
 from .pictures import WIDTHS, pictures
 from .training import Data, Hyper, TrainState, init_opt_states, train_epochs
@@ -56,6 +58,11 @@ DATA = {slots: Layout(_data_template(slots)) for slots in SLOTS}  # Data <-> one
 _SLOTS_OF = {layout.size: slots for slots, layout in DATA.items()}
 
 
+def advance_width(hidden_layers) -> int:
+    """The width of a network's `advance` program: NARROW when every hidden layer fits in it, else MAX_WIDTH."""
+    return NARROW if max(hidden_layers, default=0) <= NARROW else MAX_WIDTH
+
+
 def slots_of(data: jax.Array) -> int:
     """The padded dataset size a packed data vector holds."""
     return _SLOTS_OF[data.shape[0]]
@@ -71,21 +78,32 @@ def frame_layout(depth: int, slots: int) -> Layout:
     return Layout(shapes)
 
 
-@partial(jax.jit, static_argnames="depth")
+@partial(jax.jit, static_argnames=("depth", "width"))
 def advance(state: jax.Array, settings: jax.Array, data: jax.Array, prev_axes: jax.Array, epochs: jax.Array,
-            *, depth: int) -> tuple[jax.Array, jax.Array, jax.Array]:
+            *, depth: int, width: int) -> tuple[jax.Array, jax.Array, jax.Array]:
     """Train `epochs` epochs, then compute the frame at the new weights: (state, frame, axes), the first two packed.
 
     The projection axes are fed into the next call as they are, without a trip to the host.
 
-    Each depth, and each padded dataset size (the data vector's length), is a program of its own.
+    Each depth, each padded dataset size (the data vector's length) and each width (see advance_width) is a
+    program of its own; a program of width NARROW computes every layer at that width (network.narrow).
     """
     slots = slots_of(data)
-    TRACES["advance", depth, slots] += 1
+    TRACES["advance", depth, slots, width] += 1
     arch, hyper = SETTINGS.unpack(settings)
     data = DATA[slots].unpack(data)
-    trained = train_epochs(STATE.unpack(state), arch, hyper, data, epochs, depth)
-    frame, axes = make_frame(trained, arch, hyper, data, prev_axes, depth)
+    state = STATE.unpack(state)
+    if width == MAX_WIDTH:
+        trained = train_epochs(state, arch, hyper, data, epochs, depth)
+        frame, axes = make_frame(trained, arch, hyper, data, prev_axes, depth)
+    else:
+        cut, arch = narrow((state, arch), width)
+        data = data._replace(inputs=data.inputs[:, :width])
+        trained = train_epochs(cut, arch, hyper, data, epochs, depth)
+        frame, axes = make_frame(trained, arch, hyper, data, prev_axes[:, :, :width], depth)
+        trained = widen(trained, state)
+        frame = frame._replace(params=trained.params)
+        axes = jnp.pad(axes, ((0, 0), (0, 0), (0, MAX_WIDTH - width)))
     return STATE.pack(trained), frame_layout(depth, slots).pack(frame), axes
 
 

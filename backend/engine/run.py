@@ -178,7 +178,8 @@ class Run:
         if self.status == "diverged":
             epochs = 0
         self.packed, packed_frame, self.axes = program.advance(
-            self.packed, self.settings, self.data, self.axes, _count(epochs), depth=self.depth
+            self.packed, self.settings, self.data, self.axes, _count(epochs), depth=self.depth,
+            width=program.advance_width(self.config.hidden_layers),
         )
         packed_pictures = program.draw(self.packed, self.settings, width=self.width)
         values = np.concatenate([np.asarray(packed_frame), np.asarray(packed_pictures)])

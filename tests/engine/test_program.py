@@ -9,6 +9,7 @@ from backend.engine import program
 from backend.engine.config import Config
 from backend.engine.data import MAX_SAMPLES
 from backend.engine.features import FEATURES
+from backend.engine.network import MAX_WIDTH
 from backend.engine.pictures import WIDTHS
 from backend.engine.run import Run
 
@@ -17,10 +18,12 @@ CUSTOM = [[1.0, 2.0, 1.0], [-3.0, 0.5, -1.0], [2.5, -4.0, 1.0], [-1.0, -1.0, -1.
 
 
 def warm_up() -> None:
-    """Every program at every depth used and both padded dataset sizes, as the server's warm-up runs them."""
+    """Every program at every depth used, narrow and wide, and both padded dataset sizes, as the server's
+    warm-up runs them."""
     for width in WIDTHS:
         Run(Config(hidden_layers=[width])).advance(0)
-    for hidden, num_samples in itertools.product(DEPTHS.values(), (500, MAX_SAMPLES)):
+    networks = [*DEPTHS.values(), *([MAX_WIDTH] * len(hidden) for hidden in DEPTHS.values() if hidden)]
+    for hidden, num_samples in itertools.product(networks, (500, MAX_SAMPLES)):
         run = Run(Config(hidden_layers=hidden, num_samples=num_samples))
         run.advance(0)
         run.advance(2)
@@ -81,7 +84,8 @@ def test_no_setting_change_traces_again(warm, depth):
         run.advance(1)
         run.advance(0)
         Run(config).advance(1)
-    # Different widths at the same depth share the program (and every width has its picture program).
+    # Different widths at the same depth share a program up to NARROW units and above it (and every width
+    # has its picture program).
     widths = [16] * depth if depth != 2 else [1, 16]
     run.reconfigure(run.config.model_copy(update={"hidden_layers": widths}))
     run.advance(1)
@@ -96,3 +100,24 @@ def test_predict_serves_any_number_of_points_with_one_program(warm):
     for n in (1, 5, 999, 1500, 4097):
         assert run.predict(np.zeros((n, 2))).shape == (n,)
     assert program.TRACES == warm
+
+
+@pytest.mark.parametrize("config", [
+    Config(),
+    Config(hidden_layers=[8, 3, 5], features=list(FEATURES), activation="relu", optimizer="adam",
+           regularization="l1", regularization_rate=0.003, batch_size=7),
+    Config(hidden_layers=[], features=["x1_squared", "x2_squared"], optimizer="momentum", regularization="l2",
+           regularization_rate=0.01),
+], ids=["default", "deep adam l1", "linear momentum l2"])
+def test_a_narrow_network_trains_and_looks_alike_in_its_narrow_and_wide_programs(config):
+    """Cutting a network's padding (program.advance at width NARROW) changes nothing it computes."""
+    run = Run(config)
+    assert program.advance_width(config.hidden_layers) < MAX_WIDTH
+    run.step(3)  # optimiser states and projection axes under way
+    epochs = np.int32(4)
+    results = [
+        program.advance(run.packed, run.settings, run.data, run.axes, epochs, depth=run.depth, width=width)
+        for width in (program.advance_width(config.hidden_layers), MAX_WIDTH)
+    ]
+    for narrow, wide in zip(*results):
+        np.testing.assert_allclose(np.asarray(narrow), np.asarray(wide), rtol=1e-5, atol=1e-6)
