@@ -23,6 +23,7 @@ bench: $(VENV)/.installed
 	$(PY) -m bench.engine
 	$(PY) -m bench.load
 	$(PY) -m bench.operations
+	$(PY) -m bench.startup
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from .api.routes import MAX_HEALTH_WAIT
+
 ROOT = Path(__file__).resolve().parents[1]
 STARTED = "Uvicorn running on"  # uvicorn logs this once it listens
 STOP_SECONDS = 15.0  # how long a stopping server may take before it is killed
@@ -75,11 +77,12 @@ def running_server(env: dict[str, str] | None = None, *, ready_timeout: float = 
                 raise RuntimeError(f"the server exited with {process.wait()}:\n{server.tail()}")
             if STARTED in line:
                 break
-        if require_ready:
-            wait = max(deadline - time.monotonic(), 0.0)
+        while require_ready:
+            wait = min(max(deadline - time.monotonic(), 0.0), MAX_HEALTH_WAIT)
             with urllib.request.urlopen(f"{server.url}/api/health?wait={wait:.1f}", timeout=wait + 10) as reply:
-                health = json.load(reply)
-            if not health["ready"]:
+                if json.load(reply)["ready"]:
+                    break
+            if time.monotonic() >= deadline:
                 raise RuntimeError(f"the server was not ready within {ready_timeout} s:\n{server.tail()}")
         yield server
     finally:

@@ -2,9 +2,8 @@
 
 Prints frames/s per session, frame bytes (and those of the points message sent before the first frame), p50/p95
 frame interval, the delay from a setting change to the frame that shows it, the CPU use of the server and of this
-client (both share the machine),
-and how much of the machine sat idle or was taken by the hypervisor for other guests ("stolen": on a shared
-virtual machine that moves the figures more than anything else does).
+client (both share the machine), and how much of the machine sat idle or was taken by the hypervisor for other
+guests ("stolen": on a shared virtual machine that moves the figures more than anything else does).
 Run: .venv/bin/python -m bench.load [--sessions 1 8 32] [--seconds 8] [--epochs-per-frame 1] [--max-fps 60]
 """
 from __future__ import annotations
@@ -105,8 +104,8 @@ def report(server, args) -> None:
           f"{args.seconds:g} s per case")
     print(f"machine: {machine.describe()}")
     base = server.url
-    print("| network | sessions | frames/s per session (min / median) | frame bytes (median / max) | points message bytes "
-          "| frame interval p50 / p95 ms | change → frame ms (median / max) | server CPU % | client CPU % "
+    print("| network | sessions | frames/s per session (min / median) | frame bytes (median / max) "
+          "| points message bytes | frame interval p50 / p95 ms | change → frame ms (median / max) | server CPU % | client CPU % "
           "| machine idle / stolen, % of all CPUs |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     largest = {"hidden_layers": [16] * 10, "num_samples": 2000,
@@ -124,8 +123,8 @@ def report(server, args) -> None:
         points_sizes = [s for r in results for s in r["points_sizes"]] or [0]
         gaps = [g for r in results for g in r["intervals"]]
         delays = [d for r in results for d in r["delays"]] or [float("nan")]
-        print(f"| {name} | {n} | {min(rates):.1f} / {np.median(rates):.1f} | {np.median(sizes):.0f} / {max(sizes)} | {max(points_sizes)} "
-              f"| {np.percentile(gaps, 50) * 1e3:.1f} / {np.percentile(gaps, 95) * 1e3:.1f} "
+        print(f"| {name} | {n} | {min(rates):.1f} / {np.median(rates):.1f} | {np.median(sizes):.0f} / {max(sizes)} "
+              f"| {max(points_sizes)} | {np.percentile(gaps, 50) * 1e3:.1f} / {np.percentile(gaps, 95) * 1e3:.1f} "
               f"| {np.median(delays) * 1e3:.1f} / {max(delays) * 1e3:.1f} | {cpu:.0f} | {client_cpu:.0f} "
               f"| {idle:.0f} / {stolen:.0f} |", flush=True)
 

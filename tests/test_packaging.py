@@ -17,7 +17,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 HEALTH_PATH = "/api/health"
-COLD_WARMUP_SECONDS = 400  # warm-up on a cold cache: 147 s measured on 2 cores, ~2.5 times that on slower hosts
+COLD_WARMUP_SECONDS = 400  # cold warm-up: 156 s by bench.startup on 2 cores, ~2.5 times that on slower hosts
 DEFAULT_SHUTDOWN_SECONDS = 5.0  # Settings.shutdown_seconds when LAYERLAB_SHUTDOWN_SECONDS is unset
 
 

@@ -4,8 +4,9 @@
 shape and byte range (plus "__metadata__", a map of JSON-encoded strings), then
 the array bytes. Arrays are ordered by element size so every one lies aligned
 for a typed-array view. Metadata "kind" tells a frame from a points message: the
-points change only with the data, so they travel on their own, once per dataset
-and viewer, and no frame carries them. docs/protocol.md documents it with a decoder.
+points change only when the run is rebuilt, so they travel on their own, to each viewer
+before its first frame of each build (stream.Viewer), and no frame carries them.
+docs/protocol.md documents it with a decoder.
 """
 from __future__ import annotations
 

@@ -39,8 +39,7 @@ class LiveSession:
     playing: bool = False
     epochs_per_frame: int = 1
     view_layer: int = 0
-    data_version: int = 0
-    points_due: bool = True  # a points message goes out with the next streamed frame
+    points: tuple[int, bytes] | None = None  # the stream's points message and the run build it is of (stream.py)
     driver: asyncio.Task | None = None
     closed: bool = False
     hurry_until: float = 0.0  # monotonic time until which this session's work is urgent
@@ -71,17 +70,11 @@ class LiveSession:
 
     async def reconfigure(self, config: Config) -> bool:
         self.hurry()
-        restarted = await self.work(lambda run: run.reconfigure(config))
-        if restarted:
-            self.data_version += 1
-            self.points_due = True
-        return restarted
+        return await self.work(lambda run: run.reconfigure(config))
 
     async def reset(self, seed: int | None) -> None:
         self.hurry()
         await self.work(lambda run: run.reset(seed))
-        self.data_version += 1
-        self.points_due = True
 
 
 class Registry:

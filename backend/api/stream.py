@@ -1,9 +1,11 @@
 """The WebSocket loop: client commands in, binary frames out, latest frame wins.
 
-Each viewer has one slot for the newest frame, one for the newest points message
-(sent before any frame after it) and one sender task; a slow viewer only ever skips
-frames, so it can neither queue memory nor hold back training or other viewers. A playing session has one driver task that trains
-epochs_per_frame epochs per frame, at most max_fps frames a second.
+Each viewer has one slot for the newest frame, one for the points of the data it was
+drawn from, and one sender task; a slow viewer only ever skips frames, so it can neither
+queue memory nor hold back training or other viewers. A viewer gets a frame's points
+before the frame whenever they are not the points it got last (see Viewer). A playing
+session has one driver task that trains epochs_per_frame epochs per frame, at most
+max_fps frames a second.
 """
 from __future__ import annotations
 
@@ -76,22 +78,33 @@ def describe(error: ValidationError) -> str:
 
 
 class Viewer:
-    """One WebSocket watching a session: slots for the newest frame and points and a task that sends them."""
+    """One WebSocket watching a session: slots for the newest frame and its points, and a task that sends them.
+
+    Every frame is of one build of the run's data (its `data_version`). The points of a build go out before
+    its first frame this viewer gets, and again only when a frame of another build comes: so the viewer has
+    the points of every frame it draws, however frames are skipped, and however offers and sends interleave.
+    """
 
     def __init__(self, ws: WebSocket, send_timeout: float) -> None:
         self.ws, self.send_timeout = ws, send_timeout
         self.latest: bytes | None = None
-        self.points: bytes | None = None  # the data points, when they changed since the last sent
+        self.points: bytes | None = None  # the points of the newest frame's build, when this viewer lacks them
+        self.points_version: int | None = None  # the build whose points this viewer has, or will have next
         self.ready = asyncio.Event()
         self.texts: asyncio.Queue = asyncio.Queue(maxsize=16)
-        self.sent = 0
 
-    def offer(self, frame: bytes, points: bytes | None = None) -> None:
-        """The newest frame, and the points when it is the first of new data: a newer frame replaces an unsent one."""
+    def offer(self, frame: bytes, version: int, points: bytes) -> None:
+        """The newest frame, of build `version` whose points message is `points`; it replaces an unsent one."""
         self.latest = frame
-        if points is not None:
-            self.points = points
+        if version != self.points_version:
+            self.points, self.points_version = points, version
         self.ready.set()
+
+    def take(self) -> list[bytes]:
+        """The binary messages to send now, in order, emptying both slots at once: points, then the frame."""
+        messages = [m for m in (self.points, self.latest) if m is not None]
+        self.points = self.latest = None
+        return messages
 
     def say(self, message: dict) -> None:
         if not self.texts.full():
@@ -107,38 +120,32 @@ class Viewer:
             while not self.texts.empty():
                 async with asyncio.timeout(self.send_timeout):
                     await self.ws.send_text(json.dumps(self.texts.get_nowait()))
-            points, self.points = self.points, None
-            if points is not None:
+            for message in self.take():
                 async with asyncio.timeout(self.send_timeout):
-                    await self.ws.send_bytes(points)
-            frame, self.latest = self.latest, None
-            if frame is not None:
-                async with asyncio.timeout(self.send_timeout):
-                    await self.ws.send_bytes(frame)
-                self.sent += 1
+                    await self.ws.send_bytes(message)
 
 
-async def render(session: LiveSession, epochs: int) -> tuple[bytes, bytes | None]:
-    """Advance the session's run and encode the frame, and the points when they are due, in the worker pool."""
-    include_points = session.points_due
-    session.points_due = False
-    view_layer, version = session.view_layer, session.data_version
+async def render(session: LiveSession, epochs: int) -> tuple[bytes, int, bytes]:
+    """Advance the session's run and encode the frame in the worker pool: the frame, the build of the data
+    it is drawn from (read there, where nothing can rebuild the run meanwhile) and that build's points."""
+    view_layer = session.view_layer
 
     def work(run):
         values = run.step(epochs)
         encoder = session.encoder
         if encoder is None or not encoder.fits(run, view_layer=view_layer):
             encoder = session.encoder = FrameEncoder(run, view_layer=view_layer)
-        points = encode_points(run, data_version=version) if include_points else None
-        return encoder.encode(values, run, data_version=version), points
+        if session.points is None or session.points[0] != run.builds:
+            session.points = (run.builds, encode_points(run, data_version=run.builds))
+        return encoder.encode(values, run, data_version=run.builds), run.builds, session.points[1]
 
     return await session.work(work)
 
 
 async def publish(session: LiveSession, epochs: int) -> None:
-    frame, points = await render(session, epochs)
+    frame, version, points = await render(session, epochs)
     for viewer in list(session.viewers):
-        viewer.offer(frame, points)
+        viewer.offer(frame, version, points)
 
 
 async def drive(session: LiveSession, settings: Settings) -> None:
@@ -222,7 +229,6 @@ async def serve(ws: WebSocket, session: LiveSession | None, settings: Settings, 
     open_streams[0] += 1
     viewer = Viewer(ws, settings.send_timeout)
     session.viewers.add(viewer)
-    session.points_due = True
     sender = asyncio.create_task(viewer.pump())
     try:
         await publish(session, 0)

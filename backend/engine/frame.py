@@ -57,7 +57,7 @@ def _solve_spd(matrices: jax.Array, rhs: jax.Array) -> jax.Array:
 
 
 def moments(acts: jax.Array, mask: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
-    """Per layer of acts (layers, n, MAX_WIDTH), over the masked points: the mean, the points minus it
+    """Per layer of acts (layers, n, width), over the masked points: the mean, the points minus it
     (masked), and the covariance. The probe and the projection both start from these."""
     n = jnp.maximum(jnp.sum(mask), 1.0)
     mean = jnp.einsum("lni,n->li", acts, mask) / n
@@ -144,7 +144,8 @@ def make_frame(
     state: TrainState, arch: Arch, hyper: Hyper, data: Data, prev_axes: jax.Array, depth: int
 ) -> tuple[Frame, jax.Array]:
     """Compute one frame for a network of `depth` (static) hidden layers, and the projection axes
-    (MAX_LAYERS, 2, MAX_WIDTH) to feed into the next one."""
+    (MAX_LAYERS, 2, width) to feed into the next one; width is the params' (MAX_WIDTH, or a narrowed
+    program's: network.narrow)."""
     params = state.params
     out = forward(params, arch, data.inputs, depth)
     scores = score(arch, out.output)
@@ -154,10 +155,10 @@ def make_frame(
     grads = backprop(params, arch, hyper, out, data.inputs, data.labels, data.train, depth)
     masks = weight_masks(arch)
     # Per weight layer, input side first, each as one (depth + 1, ...) stack: one reduction for all layers.
-    gradient_norms = _layer_norms(grads.w * masks.w, grads.w_out * masks.w_out, depth)
-    ratios = _layer_norms(state.last_update.w, state.last_update.w_out, depth) / jnp.maximum(
-        _layer_norms(params.w, params.w_out, depth), 1e-12
-    )
+    # Masked, so values in the padding (zero, unless an edited export put them there) count for nothing.
+    real_norms = lambda p: _layer_norms(p.w * masks.w, p.w_out * masks.w_out, depth)
+    gradient_norms = real_norms(grads)
+    ratios = real_norms(state.last_update) / jnp.maximum(real_norms(params), 1e-12)
 
     unit_masks = layer_masks(arch)[1:]
     units = unit_masks[:depth, None, :]

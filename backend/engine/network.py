@@ -2,8 +2,10 @@
 
 Weights are stacked to MAX_LAYERS hidden layers of MAX_WIDTH units; masks mark
 the real units. The activation is chosen by a traced index into ACTIVATIONS, so
-changing it never recompiles. Depth is the one static choice: a network only
-computes the layers it has (see program.py).
+changing it never recompiles. Depth and width are the static choices: a network only
+computes the layers it has, and one no wider than NARROW units computes them NARROW
+wide (`narrow`; see program.py). Shapes below say MAX_WIDTH for the padded pytrees a
+run keeps; inside a narrowed program the same arrays are NARROW wide.
 """
 from __future__ import annotations
 
@@ -121,10 +123,11 @@ def weight_masks(arch: Arch) -> Params:
     )
 
 
-NARROW = 8  # a network no wider than this trains in programs of this width (see narrow); ≥ NUM_FEATURES
+NARROW = 8  # a network no wider than this trains in programs of this width (see narrow)
+assert NARROW >= NUM_FEATURES, "a narrowed first layer must still hold every input feature"
 
 
-def _is_params(x) -> bool:
+def is_params(x) -> bool:
     return isinstance(x, Params)
 
 
@@ -133,7 +136,7 @@ def narrow(tree, width: int):
 
     Padding to MAX_WIDTH makes every product, covariance and elimination of a narrow network as large as the
     widest's; a program specialised to a static width computes only what a network that narrow can use
-    (its padded units are zero, so cutting them changes no result). `widen` puts the cut back.
+    (the masks keep padded units out of every result, so cutting them changes none). `widen` puts the cut back.
     """
     def cut(x):
         if isinstance(x, Params):
@@ -152,7 +155,7 @@ def widen(tree, padded):
         width = new.b.shape[1]
         return Params(old.w.at[:, :width, :width].set(new.w), old.b.at[:, :width].set(new.b),
                       old.w_out.at[:width].set(new.w_out), new.b_out)
-    return jax.tree.map(paste, padded, tree, is_leaf=_is_params)
+    return jax.tree.map(paste, padded, tree, is_leaf=is_params)
 
 
 class Forward(NamedTuple):

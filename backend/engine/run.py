@@ -98,11 +98,13 @@ class Run:
     epoch: int = 0
     status: str = "paused"
     history: list[tuple[int, float | None, float | None]] = field(default_factory=list)
+    builds: int = 0  # how many times the data and network were built: a frame's data version
 
     def __post_init__(self) -> None:
         self._build()
 
     def _build(self) -> None:
+        self.builds += 1
         c = self.config
         self.dataset = make_dataset(
             c.dataset, seed=c.seed, num_samples=c.num_samples, noise=c.noise,

@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from .network import Arch, Forward, Params, forward, weight_masks
+from .network import Arch, Forward, Params, forward, is_params, weight_masks
 
 MAX_BATCH = 64  # largest mini-batch
 # A step's forward and backward passes take a batch CHUNK points at a time, the last chunk masked: their
@@ -50,7 +50,7 @@ class Data(NamedTuple):
     The training points fill the first slots (make_dataset's layout); training relies on it.
     """
 
-    inputs: jax.Array  # (slots, MAX_WIDTH) features of every point
+    inputs: jax.Array  # (slots, MAX_WIDTH) features of every point, zero-padded (NARROW wide when narrowed)
     points: jax.Array  # (slots, 2) raw coordinates
     labels: jax.Array  # (slots,)
     train: jax.Array  # (slots,) float mask
@@ -244,12 +244,9 @@ class _Flat:
 
     def pack_all(self, tree):
         """`tree` with every Params inside it packed."""
-        return jax.tree.map(lambda x: self.pack(x) if _is_params(x) else x, tree, is_leaf=_is_params)
+        return jax.tree.map(lambda x: self.pack(x) if is_params(x) else x, tree, is_leaf=is_params)
 
     def unpack_all(self, tree, like):
         """The packed `tree` back into the padded pytree `like` (the tree before pack_all)."""
-        return jax.tree.map(lambda old, new: self.unpack(new, old) if _is_params(old) else new, like, tree, is_leaf=_is_params)
+        return jax.tree.map(lambda old, new: self.unpack(new, old) if is_params(old) else new, like, tree, is_leaf=is_params)
 
-
-def _is_params(x) -> bool:
-    return isinstance(x, Params)

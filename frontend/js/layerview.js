@@ -25,11 +25,12 @@ export function drawProjection(canvas, frame, points) {
   const range = frame.meta.projection_range;
   context.fillStyle = "#f6f7f8";
   context.fillRect(0, 0, width, height);
-  if (!projection || !range || !points) {
+  if (!projection || !range) {
     context.fillStyle = "#666";
     context.fillText("A linear model has no hidden layer to view.", MARGIN, height / 2);
     return;
   }
+  if (!points) return; // the frame's points are on their way (docs/protocol.md)
   const labels = points.labels;
   const count = projection.shape[0];
   if (labels.length !== count) return;

@@ -247,6 +247,7 @@ async function start() {
       const next = decodeFrame(buffer);
       if (next.meta.kind === "points") { // the data, sent before the first frame drawn from it
         points = pointsOf(next);
+        dirty = true;
         return;
       }
       const meta = next.meta;
@@ -329,12 +330,13 @@ async function start() {
       if (!featureMaps.has(name)) featureMaps.set(name, sample(/** @type {any} */ (FEATURE_FORMULAS)[name], HOVER_MAP));
       grid = { values: /** @type {Uint8Array} */ (featureMaps.get(name)), offset: 0, size: HOVER_MAP };
     }
-    output.draw(grid, points, { discretize: state.discretize, showTest: state.show_test });
+    const shown = points?.version === meta.data_version ? points : null; // never another data set's points
+    output.draw(grid, shown, { discretize: state.discretize, showTest: state.show_test });
     network.draw(frame, state.discretize);
     drawLoss(canvases.loss, samples);
     drawGradientFlow(canvases.flow, samples);
     drawLayerBars(canvases.bars, samples[samples.length - 1]);
-    drawProjection(canvases.view, frame, points);
+    drawProjection(canvases.view, frame, shown);
     drawProbes(canvases.probes, meta.input_probe_accuracy, meta.probe_accuracy ?? [], meta.view_layer);
   }
 

@@ -13,6 +13,7 @@ const TEST_STROKE = "#111"; // outline of a test point
 
 /**
  * @typedef {Object} Points  the data, as the stream last sent it
+ * @property {number} version  the data_version of the frames drawn from these points
  * @property {Float32Array} train  [x1, x2, label] rows
  * @property {Float32Array} test
  * @property {Float32Array} labels  train labels then test labels, in projection order
@@ -28,7 +29,7 @@ export function pointsOf(message) {
   const labels = new Float32Array(t.length / 3 + s.length / 3);
   for (let i = 0; i < t.length / 3; i++) labels[i] = t[3 * i + 2];
   for (let i = 0; i < s.length / 3; i++) labels[t.length / 3 + i] = s[3 * i + 2];
-  return { train: t, test: s, labels };
+  return { version: message.meta.data_version, train: t, test: s, labels };
 }
 
 /**

@@ -8,6 +8,7 @@ import pytest
 from starlette.websockets import WebSocketDisconnect
 
 from backend.api.encoding import decode, quantise
+from backend.api.stream import Viewer
 
 
 def binary(ws):
@@ -145,6 +146,68 @@ def test_two_viewers_watch_one_session(client, session_id):
         first.send_text(json.dumps({"type": "step"}))
         frame_where(first, lambda meta: meta["epoch"] == 1)
         frame_where(second, lambda meta: meta["epoch"] == 1)
+
+
+def test_a_viewer_that_joins_gets_points_first_and_the_others_none_again(client, session_id):
+    path = f"/api/sessions/{session_id}/stream"
+    with client.websocket_connect(path) as first:
+        assert binary_kinds(first, 2) == ["points", "frame"]
+        with client.websocket_connect(path) as second:
+            assert binary_kinds(second, 2) == ["points", "frame"]
+            assert binary_kinds(first, 1) == ["frame"]  # the frame made for the newcomer; same data
+
+
+def test_every_frame_comes_after_its_points_through_restarts_while_playing(client, session_id):
+    """Restarting changes while a session plays: whatever frames are skipped, each frame is of a data version
+    whose points this viewer got before it, its projection has as many points as they do, and a version is
+    one network (one build)."""
+    changes = [{"hidden_layers": [3], "num_samples": 300}, {"hidden_layers": [5, 2], "num_samples": 500}] * 6
+    points_of, sizes_of = {}, {}  # data version -> number of points, and -> layer sizes
+
+    def next_frame(ws):
+        while True:
+            meta, arrays = binary(ws)
+            if meta["kind"] == "points":
+                points_of[meta["data_version"]] = len(arrays["train_points"]) + len(arrays["test_points"])
+                continue
+            version = meta["data_version"]
+            assert version in points_of
+            assert len(arrays["projection"]) == points_of[version]
+            assert sizes_of.setdefault(version, meta["layer_sizes"]) == meta["layer_sizes"]
+            return meta
+
+    with client.websocket_connect(f"/api/sessions/{session_id}/stream") as ws:
+        ws.send_text(json.dumps({"type": "play"}))
+        for change in changes:
+            ws.send_text(json.dumps({"type": "config", "config": change}))
+            for _ in range(2):
+                next_frame(ws)
+        for _ in range(20):  # the last change shows within a few frames
+            meta = next_frame(ws)
+            if meta["layer_sizes"] == [2, 5, 2, 1] and points_of[meta["data_version"]] == 500:
+                break
+        else:
+            raise AssertionError("the last change never showed")
+        ws.send_text(json.dumps({"type": "pause"}))
+    assert len(points_of) > len(changes) // 2
+
+
+def test_points_go_before_the_frame_however_offers_and_sends_interleave():
+    """Viewer's rule, offer by offer: a build's points go out before its first frame, and only then."""
+    viewer = Viewer(ws=None, send_timeout=1.0)
+    viewer.offer(b"F1", 1, b"P1")
+    assert viewer.take() == [b"P1", b"F1"]  # a new viewer: points first
+    viewer.offer(b"F2", 1, b"P1")
+    assert viewer.take() == [b"F2"]  # same build: the frame alone
+    viewer.offer(b"F3", 2, b"P2")
+    viewer.offer(b"F4", 2, b"P2")  # F3 is skipped, its build's points are not
+    assert viewer.take() == [b"P2", b"F4"]
+    viewer.offer(b"F5", 3, b"P3")
+    viewer.offer(b"F6", 4, b"P4")  # two rebuilds before a send: only the newest build's points and frame
+    assert viewer.take() == [b"P4", b"F6"]
+    assert viewer.take() == []
+    viewer.offer(b"F7", 3, b"P3")  # a frame of another build again
+    assert viewer.take() == [b"P3", b"F7"]
 
 
 def test_view_selects_the_projected_layer(client, session_id):

@@ -84,11 +84,11 @@ def test_no_setting_change_traces_again(warm, depth):
         run.advance(1)
         run.advance(0)
         Run(config).advance(1)
-    # Different widths at the same depth share a program up to NARROW units and above it (and every width
-    # has its picture program).
-    widths = [16] * depth if depth != 2 else [1, 16]
-    run.reconfigure(run.config.model_copy(update={"hidden_layers": widths}))
-    run.advance(1)
+    # Different widths at the same depth share a program up to NARROW units and another above it (and every
+    # width has its picture program).
+    for widths in ([3] * depth, [1, 7][:depth] + [5] * (depth - 2), [16] * depth if depth != 2 else [1, 16]):
+        run.reconfigure(run.config.model_copy(update={"hidden_layers": widths}))
+        run.advance(1)
     run.predict(np.zeros((7, 2)))
     run.reset(seed=3)
     run.advance(1)
@@ -104,11 +104,11 @@ def test_predict_serves_any_number_of_points_with_one_program(warm):
 
 @pytest.mark.parametrize("config", [
     Config(),
-    Config(hidden_layers=[8, 3, 5], features=list(FEATURES), activation="relu", optimizer="adam",
+    Config(hidden_layers=[8, 3], features=list(FEATURES), activation="relu", optimizer="adam",
            regularization="l1", regularization_rate=0.003, batch_size=7),
     Config(hidden_layers=[], features=["x1_squared", "x2_squared"], optimizer="momentum", regularization="l2",
            regularization_rate=0.01),
-], ids=["default", "deep adam l1", "linear momentum l2"])
+], ids=["default", "relu adam l1", "linear momentum l2"])
 def test_a_narrow_network_trains_and_looks_alike_in_its_narrow_and_wide_programs(config):
     """Cutting a network's padding (program.advance at width NARROW) changes nothing it computes."""
     run = Run(config)
