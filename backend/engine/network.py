@@ -127,6 +127,12 @@ NARROW = 8  # a network no wider than this trains in programs of this width (see
 assert NARROW >= NUM_FEATURES, "a narrowed first layer must still hold every input feature"
 
 
+def fitting_width(widths, hidden_layers) -> int:
+    """The narrowest of the static `widths` (ascending, the last MAX_WIDTH) that holds every hidden layer."""
+    widest = max(hidden_layers, default=1)
+    return next(width for width in widths if width >= widest)
+
+
 def is_params(x) -> bool:
     return isinstance(x, Params)
 

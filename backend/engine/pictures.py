@@ -25,7 +25,9 @@ import numpy as np
 
 from .data import EXTENT
 from .features import FEATURES, NUM_FEATURES
-from .network import ACTIVATION_FUNCTIONS, ACTIVATION_INDEX, MAX_LAYERS, MAX_WIDTH, Arch, Params, activate, score
+from .network import (
+    ACTIVATION_FUNCTIONS, ACTIVATION_INDEX, MAX_LAYERS, MAX_WIDTH, Arch, Params, activate, fitting_width, score,
+)
 
 DENSITY = 100  # output grid cells per side
 THUMBNAIL = 16  # neuron thumbnail cells per side (160 neurons must fit a 64 KB frame)
@@ -43,8 +45,7 @@ class Pictures(NamedTuple):
 
 def width_for(hidden_layers) -> int:
     """The narrowest picture program that holds every layer of a network."""
-    widest = max(hidden_layers, default=1)
-    return next(width for width in WIDTHS if width >= widest)
+    return fitting_width(WIDTHS, hidden_layers)
 
 
 def lattice(cells: int) -> tuple[jax.Array, jax.Array]:

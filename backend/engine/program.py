@@ -23,7 +23,9 @@ import jax.numpy as jnp
 from .data import SLOTS, Dataset
 from .features import compute_features
 from .frame import empty_axes, make_frame, moments, probe_accuracy
-from .network import MAX_LAYERS, MAX_WIDTH, NARROW, Arch, forward, init_params, make_arch, narrow, score, widen
+from .network import (
+    MAX_LAYERS, MAX_WIDTH, NARROW, Arch, fitting_width, forward, init_params, make_arch, narrow, score, widen,
+)
 from .packing import Layout
 from .pictures import WIDTHS, pictures
 from .training import Data, Hyper, TrainState, init_opt_states, train_epochs
@@ -60,7 +62,7 @@ _SLOTS_OF = {layout.size: slots for slots, layout in DATA.items()}
 
 def advance_width(hidden_layers) -> int:
     """The width of a network's `advance` program: NARROW when every hidden layer fits in it, else MAX_WIDTH."""
-    return NARROW if max(hidden_layers, default=0) <= NARROW else MAX_WIDTH
+    return fitting_width((NARROW, MAX_WIDTH), hidden_layers)
 
 
 def slots_of(data: jax.Array) -> int:
