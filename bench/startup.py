@@ -1,26 +1,42 @@
-"""Start-up: seconds from `python -m backend` to a ready server (every program compiled), cold and warm.
+"""Start-up: seconds from `python -m backend` to a ready server (every program compiled), cold and warm,
+the executables it made and the memory it held.
 
 Cold: with an empty persistent compilation cache, as on a fresh clone or a new Docker volume; warm: a
-second start with the cache the first one filled. Each start is a real server process on loopback.
+second start with the cache the first one filled. Each start is a real server process on loopback;
+its executables come from /api/health, its memory from /proc: resident at ready, and the peak
+resident (VmHWM) since it started.
 Run: .venv/bin/python -m bench.startup [--ready-timeout 1200]
 """
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import time
+import urllib.request
 
-from backend.api.app import warmup_programs
+from backend.api.app import warmup_networks
 from backend.devserver import running_server
 from backend.settings import Settings
 
 from . import machine
 
 
-def seconds_to_ready(cache: str, ready_timeout: float) -> float:
-    start = time.monotonic()
-    with running_server({"LAYERLAB_COMPILATION_CACHE": cache, "LAYERLAB_WARMUP": "all"}, ready_timeout=ready_timeout):
-        return time.monotonic() - start
+def memory(pid: int) -> tuple[float, float]:
+    """(resident, peak resident) of a process, in MiB."""
+    fields = dict(line.split(":", 1) for line in open(f"/proc/{pid}/status"))
+    kib = lambda name: int(fields[name].split()[0])
+    return kib("VmRSS") / 1024, kib("VmHWM") / 1024
+
+
+def start(cache: str, ready_timeout: float) -> dict:
+    began = time.monotonic()
+    with running_server({"LAYERLAB_COMPILATION_CACHE": cache, "LAYERLAB_WARMUP": "all"}, ready_timeout=ready_timeout) as server:
+        seconds = time.monotonic() - began
+        resident, peak = memory(server.pid)
+        with urllib.request.urlopen(f"{server.url}/api/health") as reply:
+            executables = json.load(reply)["executables"]
+    return dict(seconds=seconds, executables=executables, resident=resident, peak=peak)
 
 
 def main() -> None:
@@ -28,16 +44,17 @@ def main() -> None:
     parser.add_argument("--ready-timeout", type=float, default=1200.0, help="seconds a start may take")
     args = parser.parse_args()
     print(f"machine: {machine.describe()}")
-    print(f"{len(warmup_programs(Settings(warmup='all')))} networks warmed up (every program each needs)")
+    print(f"{len(warmup_networks(Settings(warmup='all')))} networks warmed up (between them every program)")
     ticks = machine.ticks()
     with tempfile.TemporaryDirectory() as cache:
-        cold = seconds_to_ready(cache, args.ready_timeout)
-        warm = seconds_to_ready(cache, args.ready_timeout)
+        cold = start(cache, args.ready_timeout)
+        warm = start(cache, args.ready_timeout)
     idle, stolen = machine.idle_and_stolen(ticks, machine.ticks())
-    print("| start | seconds to ready |")
-    print("|---|---:|")
-    print(f"| cold (empty compilation cache) | {cold:.0f} |")
-    print(f"| warm (the cache the cold start filled) | {warm:.0f} |")
+    print("| start | seconds to ready | executables made | resident at ready, MiB | peak resident, MiB |")
+    print("|---|---:|---:|---:|---:|")
+    for name, figures in (("cold (empty compilation cache)", cold), ("warm (the cache the cold start filled)", warm)):
+        print(f"| {name} | {figures['seconds']:.1f} | {figures['executables']} | {figures['resident']:.0f} "
+              f"| {figures['peak']:.0f} |")
     print(f"\nthe machine meanwhile: {idle:.0f} % idle, {stolen:.0f} % stolen by other guests")
 
 

@@ -12,11 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from ..engine import run
 from ..engine.config import Config
-from ..engine.data import SLOTS, slots_for
-from ..engine.network import MAX_LAYERS, MAX_WIDTH, NARROW
-from ..engine.pictures import WIDTHS
-from ..engine.run import Run
 from ..settings import Settings, get_settings
 from . import routes, stream
 from .pool import WorkPool
@@ -27,37 +24,19 @@ EXPIRY_INTERVAL = 30.0  # seconds between idle-session sweeps
 log = logging.getLogger("layerlab")
 
 
-def warmup_programs(settings: Settings) -> list[Config]:
-    """Networks whose programs to compile at start-up: the default first, then every depth at both
-    padded dataset sizes, narrow and wide (program.advance_width), the narrow picture widths taking turns."""
-    default = Config()
-    if settings.warmup == "none":
-        return []
-    if settings.warmup == "default":
-        return [default]
-    sizes = [default.num_samples] + [slots for slots in SLOTS if slots_for(default.num_samples) != slots]
-    narrow = [width for width in WIDTHS if width <= NARROW]
-    rest = [
-        Config(hidden_layers=[width] * depth, num_samples=n)
-        for n in sizes for depth in range(MAX_LAYERS + 1)
-        for width in [narrow[depth % len(narrow)]] + ([MAX_WIDTH] if depth else [])
-    ]
-    return [default] + rest
-
-
-def _compile(config: Config) -> None:
-    run = Run(config)
-    run.step(1)
-    run.predict([[0.0, 0.0]])
+def warmup_networks(settings: Settings) -> list[Config]:
+    """Networks whose programs to compile at start-up: all of them (run.warmup_networks), the default only,
+    or none."""
+    return {"all": run.warmup_networks, "default": lambda: [Config()], "none": list}[settings.warmup]()
 
 
 async def _warm_up(app: FastAPI, settings: Settings) -> None:
     """Compile the default program first, then the rest on every worker at once (compiles run in parallel)."""
     loop = asyncio.get_running_loop()
-    programs = warmup_programs(settings)
+    programs = warmup_networks(settings)
     for config in programs[:1]:
-        await loop.run_in_executor(app.state.pool, _compile, config)
-    await asyncio.gather(*(loop.run_in_executor(app.state.pool, _compile, config) for config in programs[1:]))
+        await loop.run_in_executor(app.state.pool, run.warm_up, config)
+    await asyncio.gather(*(loop.run_in_executor(app.state.pool, run.warm_up, config) for config in programs[1:]))
     app.state.ready.set()
     log.info("layerlab: compiled programs ready")
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from ..engine import program
 from ..engine.config import Config, finite_or_none
 from ..engine.data import DATASETS, EXTENT, MAX_SAMPLES, is_regression
 from ..engine.features import FEATURES
@@ -71,7 +72,8 @@ async def get_health(
     if wait:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(request.app.state.ready.wait(), wait)
-    return schemas.Health(status="ok", ready=request.app.state.ready.is_set(), device=request.app.state.device)
+    return schemas.Health(status="ok", ready=request.app.state.ready.is_set(), device=request.app.state.device,
+                          executables=sum(program.EXECUTABLES.values()))
 
 
 @health.get("/options", response_model=schemas.Options)

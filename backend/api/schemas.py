@@ -109,6 +109,7 @@ class Health(BaseModel):
     status: Literal["ok"]
     ready: bool
     device: str
+    executables: int = Field(description="XLA executables made so far, compiled or loaded from the compilation cache")
 
 
 class Options(BaseModel):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import jax.numpy as jnp
+import numpy as np
 
 # Ordered registry: name -> function of the coordinates. The order is the input column order.
 FEATURES = {
@@ -16,9 +17,9 @@ FEATURES = {
 NUM_FEATURES = len(FEATURES)
 
 
-def feature_mask(names) -> jnp.ndarray:
-    """A float mask over the registry's columns, 1 for each chosen feature."""
-    return jnp.asarray([1.0 if name in names else 0.0 for name in FEATURES], jnp.float32)
+def feature_mask(names) -> np.ndarray:
+    """A float mask over the registry's columns, 1 for each chosen feature (numpy: see network.make_arch)."""
+    return np.asarray([1.0 if name in names else 0.0 for name in FEATURES], np.float32)
 
 
 def compute_features(points: jnp.ndarray, mask: jnp.ndarray, width: int) -> jnp.ndarray:

@@ -11,7 +11,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from .network import MAX_LAYERS, MAX_WIDTH, Arch, Params, forward, layer_masks, relative_slope, score, weight_masks
+from .network import MAX_LAYERS, MAX_WIDTH, Arch, Params, forward, relative_slope, score, weight_masks
 from .training import Data, Hyper, TrainState, backprop, point_loss
 
 SATURATED = 0.1  # a unit is saturated where its slope is below this fraction of the steepest
@@ -23,12 +23,13 @@ class Frame(NamedTuple):
     test_loss: jax.Array
     train_accuracy: jax.Array
     test_accuracy: jax.Array
-    gradient_norms: jax.Array  # (depth + 1,) input side first
-    update_ratios: jax.Array  # (depth + 1,)
-    saturation: jax.Array  # (depth + 1,)
-    projections: jax.Array  # (depth, slots, 2)
+    # Per weight layer or hidden layer, padded to MAX_LAYERS (+ 1): only the network's depth (+ 1) are real.
+    gradient_norms: jax.Array  # (MAX_LAYERS + 1,) input side first, the output layer's at index depth
+    update_ratios: jax.Array  # (MAX_LAYERS + 1,) likewise
+    saturation: jax.Array  # (MAX_LAYERS + 1,) likewise
+    projections: jax.Array  # (MAX_LAYERS, slots, 2)
     params: Params  # the weights the frame was taken at (padded)
-    probe_accuracy: jax.Array  # (depth,)
+    probe_accuracy: jax.Array  # (MAX_LAYERS,)
     input_probe_accuracy: jax.Array  # ()
 
 
@@ -37,9 +38,15 @@ def _accuracy(scores, labels, mask):
     return jnp.sum(hits) / jnp.maximum(jnp.sum(mask), 1.0)
 
 
-def _layer_norms(w: jax.Array, w_out: jax.Array, depth: int) -> jax.Array:
-    """The Euclidean norm of each weight layer, input side first: `depth` hidden layers, then the output's."""
-    return jnp.concatenate([jnp.sqrt(jnp.sum(w[:depth] ** 2, axis=(1, 2))), jnp.sqrt(jnp.sum(w_out**2))[None]])
+def _per_weight_layer(hidden: jax.Array, output: jax.Array, depth: jax.Array) -> jax.Array:
+    """(MAX_LAYERS + 1,) one value per weight layer, input side first: the hidden layers' (zero past the
+    depth), then the output layer's at index `depth`."""
+    return jnp.concatenate([hidden, jnp.zeros(1)]).at[depth].set(output)
+
+
+def _layer_norms(p: Params, depth: jax.Array) -> jax.Array:
+    """The Euclidean norm of each weight layer, input side first (see _per_weight_layer)."""
+    return _per_weight_layer(jnp.sqrt(jnp.sum(p.w**2, axis=(1, 2))), jnp.sqrt(jnp.sum(p.w_out**2)), depth)
 
 
 def _solve_spd(matrices: jax.Array, rhs: jax.Array) -> jax.Array:
@@ -140,41 +147,45 @@ def _projections(hidden: jax.Array, mean: jax.Array, cov: jax.Array, widths: jax
     return jnp.einsum("lni,lai->lna", hidden - centre[:, None, :], axes), axes
 
 
-def make_frame(
-    state: TrainState, arch: Arch, hyper: Hyper, data: Data, prev_axes: jax.Array, depth: int
-) -> tuple[Frame, jax.Array]:
-    """Compute one frame for a network of `depth` (static) hidden layers, and the projection axes
-    (MAX_LAYERS, 2, width) to feed into the next one; width is the params' (MAX_WIDTH, or a narrowed
-    program's: network.narrow)."""
-    params = state.params
-    out = forward(params, arch, data.inputs, depth)
+def make_frame(state: TrainState, arch: Arch, hyper: Hyper, data: Data, prev_axes: jax.Array) -> tuple[Frame, jax.Array]:
+    """Compute one frame, and the projection axes (MAX_LAYERS, 2, width) to feed into the next one; width is
+    the params' (MAX_WIDTH, or a narrowed program's: network.narrow).
+
+    Per-layer figures are computed for all MAX_LAYERS layers at once (those past the depth are zero): one
+    operation over every layer costs less than a loop's operations per layer."""
+    params, depth = state.params, arch.depth
+    out = forward(params, arch, data.inputs)
     scores = score(arch, out.output)
     losses = point_loss(hyper.loss, out.logit, out.output, data.labels)
     mean = lambda v, m: jnp.sum(v * m) / jnp.maximum(jnp.sum(m), 1.0)
 
-    grads = backprop(params, arch, hyper, out, data.inputs, data.labels, data.train, depth)
+    grads = backprop(params, arch, hyper, out, data.labels, data.train)
     masks = weight_masks(arch)
-    # Per weight layer, input side first, each as one (depth + 1, ...) stack: one reduction for all layers.
     # Masked, so values in the padding (zero, unless an edited export put them there) count for nothing.
-    real_norms = lambda p: _layer_norms(p.w * masks.w, p.w_out * masks.w_out, depth)
+    real_norms = lambda p: _layer_norms(Params(p.w * masks.w, p.b, p.w_out * masks.w_out, p.b_out), depth)
     gradient_norms = real_norms(grads)
     ratios = real_norms(state.last_update) / jnp.maximum(real_norms(params), 1e-12)
 
-    unit_masks = layer_masks(arch)[1:]
-    units = unit_masks[:depth, None, :]
-    flat = (relative_slope(arch.activation, jnp.stack(out.derivatives)) < SATURATED) * units if depth else units
+    units = arch.unit_mask[:, None, :]
+    flat = (relative_slope(arch.activation, out.derivatives) < SATURATED) * units
     hidden_saturation = jnp.sum(jnp.sum(flat, axis=2) * data.train, axis=1) / jnp.maximum(
         jnp.sum(data.train) * jnp.sum(units, axis=(1, 2)), 1.0
     )
-    saturation = jnp.concatenate(
-        [hidden_saturation, mean(relative_slope(arch.output, out.output_derivative) < SATURATED, data.train)[None]]
-    )
+    output_saturation = mean(relative_slope(arch.output, out.output_derivative) < SATURATED, data.train)
 
-    hidden = jnp.stack(out.hidden) if depth else jnp.zeros((0, out.logit.shape[0], params.b.shape[1]))
-    # One fit per layer on the training points serves both the probe and the projection.
-    centre, centred, cov = moments(hidden, data.train)
-    widths = unit_masks.sum(axis=1)[:depth]
-    projections, axes = _projections(hidden, centre, cov, widths, prev_axes[:depth])
+    widths = arch.unit_mask.sum(axis=1)
+
+    def layer_view(index, carry):
+        projections, axes, probes = carry
+        h = out.hidden[index][None]
+        # One fit per layer on the training points serves both the probe and the projection.
+        centre, centred, cov = moments(h, data.train)
+        projection, axis = _projections(h, centre, cov, widths[index][None], prev_axes[index][None])
+        probe = probe_accuracy(centred, cov, data.labels, data.train)
+        return projections.at[index].set(projection[0]), axes.at[index].set(axis[0]), probes.at[index].set(probe[0])
+
+    empty = (jnp.zeros((MAX_LAYERS, out.logit.shape[0], 2)), prev_axes, jnp.zeros(MAX_LAYERS))
+    projections, axes, probes = jax.lax.fori_loop(0, depth, layer_view, empty)
 
     frame = Frame(
         train_loss=mean(losses, data.train),
@@ -183,13 +194,13 @@ def make_frame(
         test_accuracy=_accuracy(scores, data.labels, data.test),
         gradient_norms=gradient_norms,
         update_ratios=ratios,
-        saturation=saturation,
+        saturation=_per_weight_layer(hidden_saturation, output_saturation, depth),
         projections=projections,
         params=params,
-        probe_accuracy=probe_accuracy(centred, cov, data.labels, data.train),
+        probe_accuracy=probes,
         input_probe_accuracy=data.input_probe_accuracy,
     )
-    return frame, jnp.concatenate([axes, prev_axes[depth:]])
+    return frame, axes
 
 
 def empty_axes() -> jax.Array:

@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .features import NUM_FEATURES, feature_mask
 
@@ -57,18 +58,22 @@ class Arch(NamedTuple):
 
 
 def make_arch(features, hidden_layers, activation: str, output: str) -> Arch:
-    """The traced description of a network with these features, hidden layer widths and activations."""
+    """The traced description of a network with these features, hidden layer widths and activations.
+
+    Built in numpy: eager jax operations with a new static slice (a layer, a width) would each compile a
+    program of their own the first time a person picks that shape.
+    """
     if output not in OUTPUT_ACTIVATIONS:
         raise ValueError(f"the output unit is one of {', '.join(OUTPUT_ACTIVATIONS)}, not {output}")
-    units = jnp.zeros((MAX_LAYERS, MAX_WIDTH), jnp.float32)
+    units = np.zeros((MAX_LAYERS, MAX_WIDTH), np.float32)
     for layer, width in enumerate(hidden_layers):
-        units = units.at[layer, :width].set(1.0)
+        units[layer, :width] = 1.0
     return Arch(
         feature_mask=feature_mask(features),
         unit_mask=units,
-        depth=jnp.asarray(len(hidden_layers), jnp.int32),
-        activation=jnp.asarray(ACTIVATION_INDEX[activation], jnp.int32),
-        output=jnp.asarray(ACTIVATION_INDEX[output], jnp.int32),
+        depth=np.int32(len(hidden_layers)),
+        activation=np.int32(ACTIVATION_INDEX[activation]),
+        output=np.int32(ACTIVATION_INDEX[output]),
     )
 
 
@@ -165,28 +170,42 @@ def widen(tree, padded):
 
 
 class Forward(NamedTuple):
-    """One pass: the output unit before and after its activation, every hidden layer, and the derivatives
-    of every activation at its input, which backpropagation (training.backprop) and saturation read."""
+    """One pass: the output unit before and after its activation, every layer's values, and the derivatives
+    of every activation at its input, which backpropagation (training.backprop) and saturation read.
+
+    Layers past the network's depth are zero: the arrays have MAX_LAYERS hidden layers whatever the depth."""
 
     logit: jax.Array  # (n,)
     output: jax.Array  # (n,)
     output_derivative: jax.Array  # (n,) d output / d logit
-    hidden: tuple[jax.Array, ...]  # depth arrays of (n, MAX_WIDTH) activations, padding zeroed
-    derivatives: tuple[jax.Array, ...]  # depth arrays of (n, MAX_WIDTH) d activation / d pre-activation, padding zeroed
+    layers: jax.Array  # (MAX_LAYERS + 1, n, MAX_WIDTH) the inputs, then every hidden layer's activations, padding zeroed
+    derivatives: jax.Array  # (MAX_LAYERS, n, MAX_WIDTH) d activation / d pre-activation, padding zeroed
+
+    @property
+    def hidden(self) -> jax.Array:
+        """(MAX_LAYERS, n, MAX_WIDTH) the hidden layers' activations."""
+        return self.layers[1:]
 
 
-def forward(params: Params, arch: Arch, inputs: jax.Array, depth: int) -> Forward:
-    """Run `depth` hidden layers (static) over padded inputs (n, MAX_WIDTH)."""
-    h = inputs
-    hidden, derivatives = [], []
-    for layer in range(depth):
-        a, d = activate_with_derivative(arch.activation, h @ params.w[layer] + params.b[layer])
-        h = a * arch.unit_mask[layer]
-        hidden.append(h)
-        derivatives.append(d * arch.unit_mask[layer])
+def forward(params: Params, arch: Arch, inputs: jax.Array) -> Forward:
+    """Run the network's hidden layers (as many as its traced depth) over padded inputs (n, MAX_WIDTH).
+
+    The layers are a loop with a traced trip count, so one program serves every depth and computes only
+    the layers a network has.
+    """
+    layers = jnp.zeros((params.w.shape[0] + 1, *inputs.shape), inputs.dtype).at[0].set(inputs)
+    derivatives = jnp.zeros((params.w.shape[0], *inputs.shape), inputs.dtype)
+
+    def layer(index, carry):
+        h, layers, derivatives = carry
+        a, d = activate_with_derivative(arch.activation, h @ params.w[index] + params.b[index])
+        h = a * arch.unit_mask[index]
+        return h, layers.at[index + 1].set(h), derivatives.at[index].set(d * arch.unit_mask[index])
+
+    h, layers, derivatives = jax.lax.fori_loop(0, arch.depth, layer, (inputs, layers, derivatives))
     logit = h @ params.w_out + params.b_out
     output, output_derivative = _output_with_derivative(arch.output, logit)
-    return Forward(logit, output, output_derivative, tuple(hidden), tuple(derivatives))
+    return Forward(logit, output, output_derivative, layers, derivatives)
 
 
 def _output_with_derivative(index: jax.Array, logit: jax.Array) -> tuple[jax.Array, jax.Array]:

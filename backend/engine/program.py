@@ -1,10 +1,10 @@
-"""The compiled programs: one `advance` per network depth and width, one `draw` per picture width, and helpers.
+"""The compiled programs: one `advance` per width and padded dataset size, one `draw` per picture width, and helpers.
 
 `advance` trains any number of epochs and computes the data side of the frame in
-one call. Depth and width are its static arguments: each depth gets its own program
-(compiled once, at warm-up) and so a small network never pays for the largest, and
-networks no wider than NARROW units a layer (the default among them) get programs
-that compute at that width rather than at the padded MAX_WIDTH.
+one call. Every depth shares it: the layers are loops over the network's traced depth,
+so a small network computes only its own layers without a program of its own. Networks
+no wider than NARROW units a layer (the default among them) get programs that compute
+at that width rather than at the padded MAX_WIDTH.
 `draw` computes the pictures over the plane for any depth at one of a few static
 widths (see pictures.py). Everything else is traced, so no setting change recompiles.
 
@@ -23,15 +23,23 @@ import jax.numpy as jnp
 from .data import SLOTS, Dataset
 from .features import compute_features
 from .frame import empty_axes, make_frame, moments, probe_accuracy
-from .network import (
-    MAX_LAYERS, MAX_WIDTH, NARROW, Arch, fitting_width, forward, init_params, make_arch, narrow, score, widen,
-)
+from .network import MAX_WIDTH, NARROW, Arch, fitting_width, forward, init_params, make_arch, narrow, score, widen
 from .packing import Layout
 from .pictures import WIDTHS, pictures
 from .training import Data, Hyper, TrainState, init_opt_states, train_epochs
 
 TRACES: Counter = Counter()  # how often each program was traced; tests assert it stops growing
-DEPTHS = tuple(range(MAX_LAYERS + 1))
+# Every executable XLA made ready, compiled or loaded from the persistent compilation cache, by function
+# name, eager operations included: tests assert it stops growing, /api/health reports how many.
+EXECUTABLES: Counter = Counter()
+
+
+def _count_executable(event: str, duration: float, **kwargs) -> None:
+    if event == "/jax/core/compile/backend_compile_duration":  # jax's event around compiling or loading one
+        EXECUTABLES[kwargs.get("fun_name", "")] += 1
+
+
+jax.monitoring.register_event_duration_secs_listener(_count_executable)
 
 
 def _fresh(key: jax.Array, arch: Arch, init: jax.Array, scale: jax.Array) -> TrainState:
@@ -71,42 +79,40 @@ def slots_of(data: jax.Array) -> int:
 
 
 @cache
-def frame_layout(depth: int, slots: int) -> Layout:
-    """Frame <-> one vector, for a network of `depth` hidden layers over `slots` data slots."""
+def frame_layout(slots: int) -> Layout:
+    """Frame <-> one vector, for a network over `slots` data slots."""
     arch, hyper = _SETTINGS_TEMPLATE
-    shapes = jax.eval_shape(
-        partial(make_frame, depth=depth), _STATE_TEMPLATE, arch, hyper, _data_template(slots), empty_axes()
-    )[0]
+    shapes = jax.eval_shape(make_frame, _STATE_TEMPLATE, arch, hyper, _data_template(slots), empty_axes())[0]
     return Layout(shapes)
 
 
-@partial(jax.jit, static_argnames=("depth", "width"))
+@partial(jax.jit, static_argnames="width")
 def advance(state: jax.Array, settings: jax.Array, data: jax.Array, prev_axes: jax.Array, epochs: jax.Array,
-            *, depth: int, width: int) -> tuple[jax.Array, jax.Array, jax.Array]:
+            *, width: int) -> tuple[jax.Array, jax.Array, jax.Array]:
     """Train `epochs` epochs, then compute the frame at the new weights: (state, frame, axes), the first two packed.
 
     The projection axes are fed into the next call as they are, without a trip to the host.
 
-    Each depth, each padded dataset size (the data vector's length) and each width (see advance_width) is a
-    program of its own; a program of width NARROW computes every layer at that width (network.narrow).
+    Each padded dataset size (the data vector's length) and each width (see advance_width) is a program of
+    its own; a program of width NARROW computes every layer at that width (network.narrow).
     """
     slots = slots_of(data)
-    TRACES["advance", depth, slots, width] += 1
+    TRACES["advance", slots, width] += 1
     arch, hyper = SETTINGS.unpack(settings)
     data = DATA[slots].unpack(data)
     state = STATE.unpack(state)
     if width == MAX_WIDTH:
-        trained = train_epochs(state, arch, hyper, data, epochs, depth)
-        frame, axes = make_frame(trained, arch, hyper, data, prev_axes, depth)
+        trained = train_epochs(state, arch, hyper, data, epochs)
+        frame, axes = make_frame(trained, arch, hyper, data, prev_axes)
     else:
         cut, arch = narrow((state, arch), width)
         data = data._replace(inputs=data.inputs[:, :width])
-        trained = train_epochs(cut, arch, hyper, data, epochs, depth)
-        frame, axes = make_frame(trained, arch, hyper, data, prev_axes[:, :, :width], depth)
+        trained = train_epochs(cut, arch, hyper, data, epochs)
+        frame, axes = make_frame(trained, arch, hyper, data, prev_axes[:, :, :width])
         trained = widen(trained, state)
         frame = frame._replace(params=trained.params)
         axes = jnp.pad(axes, ((0, 0), (0, 0), (0, MAX_WIDTH - width)))
-    return STATE.pack(trained), frame_layout(depth, slots).pack(frame), axes
+    return STATE.pack(trained), frame_layout(slots).pack(frame), axes
 
 
 @cache
@@ -133,14 +139,6 @@ def new_packed_state(key: jax.Array, settings: jax.Array, init: jax.Array, scale
 
 
 @jax.jit
-def reset_optimizer(state: jax.Array) -> jax.Array:
-    """Fresh optimiser state for the current weights (after the optimiser changes); packed in and out."""
-    TRACES["reset_optimizer"] += 1
-    unpacked = STATE.unpack(state)
-    return STATE.pack(unpacked._replace(opt_states=init_opt_states(unpacked.params)))
-
-
-@jax.jit
 def device_data(points: jax.Array, labels: jax.Array, train: jax.Array, test: jax.Array, settings: jax.Array):
     """A dataset on the device with the chosen features computed (and what depends on nothing else), packed."""
     TRACES["device_data", points.shape[0]] += 1
@@ -151,13 +149,13 @@ def device_data(points: jax.Array, labels: jax.Array, train: jax.Array, test: ja
     return DATA[points.shape[0]].pack(Data(inputs, points, labels, train, test, input_probe))
 
 
-@partial(jax.jit, static_argnames="depth")
-def predict(state: jax.Array, settings: jax.Array, points: jax.Array, *, depth: int) -> jax.Array:
+@jax.jit
+def predict(state: jax.Array, settings: jax.Array, points: jax.Array) -> jax.Array:
     """The network's output at arbitrary points (n, 2), in label units (see network.score)."""
-    TRACES["predict", depth] += 1
+    TRACES["predict"] += 1
     arch, _ = SETTINGS.unpack(settings)
     params = STATE.unpack(state).params
-    return score(arch, forward(params, arch, compute_features(points, arch.feature_mask, MAX_WIDTH), depth).output)
+    return score(arch, forward(params, arch, compute_features(points, arch.feature_mask, MAX_WIDTH)).output)
 
 
 def to_device(dataset: Dataset, settings: jax.Array) -> jax.Array:

@@ -5,6 +5,7 @@ nothing of HTTP; the API wraps it in sessions.
 """
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -15,12 +16,12 @@ import numpy as np
 
 from . import program
 from .config import RESTARTING, Config, finite_or_none
-from .data import make_dataset
+from .data import MAX_SAMPLES, SLOTS, make_dataset, slots_for
 from .features import FEATURES
 from .frame import empty_axes
 from .network import INIT_INDEX, Arch, make_arch
-from .pictures import width_for
-from .training import LOSSES, OPTIMIZER_INDEX, REGULARIZATIONS, Hyper, TrainState
+from .pictures import WIDTHS, width_for
+from .training import LOSSES, OPTIMIZER_INDEX, REGULARIZATIONS, Hyper, TrainState, fresh_opt_states
 
 HISTORY_LIMIT = 2000  # loss history entries kept; older ones are thinned
 PREDICT_CHUNK = 1024  # points per compiled predict call: a shape fixed so that no request size recompiles
@@ -88,6 +89,49 @@ def hyper_of(config: Config) -> Hyper:
         regularization=np.int32(REGULARIZATIONS.index(config.regularization)),
         regularization_rate=np.float32(config.regularization_rate),
     )
+
+
+def programs_of(config: Config) -> frozenset:
+    """The compiled programs a run of this config calls: advance and draw at their static shapes, and the
+    depth-free helpers (new_packed_state, predict, device_data at its dataset size)."""
+    slots = slots_for(config.num_samples if config.dataset != "custom" else len(config.custom_points))
+    return frozenset({
+        ("advance", slots, program.advance_width(config.hidden_layers)),
+        ("draw", width_for(config.hidden_layers)),
+        ("device_data", slots),
+        ("new_packed_state",),
+        ("predict",),
+    })
+
+
+def every_program() -> frozenset:
+    """Every compiled program any config can call."""
+    return frozenset().union(*(programs_of(c) for c in warmup_networks()))
+
+
+def warmup_networks() -> list[Config]:
+    """Networks that between them call every compiled program once, the default first (so the page's
+    first network is ready soonest): one hidden layer of each picture width at each padded dataset size
+    covers every advance and draw program, whatever the depth, since depth is traced."""
+    default = Config()
+    networks, covered = [default], programs_of(default)
+    for slots, width in itertools.product(SLOTS, WIDTHS):
+        config = Config(hidden_layers=[width], num_samples=min(slots, MAX_SAMPLES))
+        if not programs_of(config) <= covered:
+            networks.append(config)
+            covered |= programs_of(config)
+    return networks
+
+
+def warm_up(config: Config) -> None:
+    """Make ready every program a run of `config` calls, and the copies to the device it makes (jax compiles
+    a small program for each new shape it copies): a step, a prediction and a change of optimiser."""
+    run = Run(config)
+    run.step(1)
+    run.predict(np.zeros((1, 2)))
+    other = next(name for name in OPTIMIZER_INDEX if name != config.optimizer)
+    run.reconfigure(config.model_copy(update={"optimizer": other}))
+    run.step(0)
 
 
 @dataclass
@@ -161,7 +205,8 @@ class Run:
         if config.loss != old.loss:
             arch = make_arch(config.features, config.hidden_layers, config.activation, config.output_activation)
         if config.optimizer != old.optimizer:
-            self.packed = program.reset_optimizer(self.packed)
+            state = self.state
+            self.state = state._replace(opt_states=fresh_opt_states(state.opt_states))
         self._set_settings(arch, hyper_of(config))
         return False
 
@@ -180,7 +225,7 @@ class Run:
         if self.status == "diverged":
             epochs = 0
         self.packed, packed_frame, self.axes = program.advance(
-            self.packed, self.settings, self.data, self.axes, _count(epochs), depth=self.depth,
+            self.packed, self.settings, self.data, self.axes, _count(epochs),
             width=program.advance_width(self.config.hidden_layers),
         )
         packed_pictures = program.draw(self.packed, self.settings, width=self.width)
@@ -216,7 +261,7 @@ class Run:
         padded = np.zeros((max(-(-n // PREDICT_CHUNK), 1) * PREDICT_CHUNK, 2), np.float32)
         padded[:n] = points
         outputs = [
-            np.asarray(program.predict(self.packed, self.settings, chunk, depth=self.depth))
+            np.asarray(program.predict(self.packed, self.settings, chunk))
             for chunk in np.split(padded, len(padded) // PREDICT_CHUNK)
         ]
         return np.concatenate(outputs)[:n]
@@ -250,12 +295,12 @@ class Run:
 
     def _positions(self) -> Positions:
         """Where each field of this network's frames lies in their host vector: frame, then pictures."""
-        frame_layout = program.frame_layout(self.depth, len(self.dataset.x))
+        frame_layout = program.frame_layout(len(self.dataset.x))
         frame = frame_layout.indices()
         pictures = program.pictures_layout(self.width).indices(frame_layout.size)
         weights, biases = self._real_weights(frame.params)
         n_real = len(self.train_points) + len(self.test_points)  # train then test fill the first slots
-        widths = self.config.hidden_layers
+        widths, weight_layers = self.config.hidden_layers, slice(0, self.depth + 1)
         return Positions(
             train_loss=frame.train_loss,
             test_loss=frame.test_loss,
@@ -265,11 +310,11 @@ class Run:
             neurons=[pictures.neurons[layer, :w] for layer, w in enumerate(widths)],
             weights=weights,
             biases=biases,
-            gradient_norms=frame.gradient_norms,
-            update_ratios=frame.update_ratios,
-            saturation=frame.saturation,
+            gradient_norms=frame.gradient_norms[weight_layers],
+            update_ratios=frame.update_ratios[weight_layers],
+            saturation=frame.saturation[weight_layers],
             projections=[frame.projections[layer][:n_real] for layer in range(len(widths))],
-            probe_accuracy=frame.probe_accuracy,
+            probe_accuracy=frame.probe_accuracy[: len(widths)],
             input_probe_accuracy=frame.input_probe_accuracy,
         )
 

@@ -9,9 +9,11 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 from .network import Arch, Forward, Params, forward, is_params, weight_masks
+from .packing import Layout
 
 MAX_BATCH = 64  # largest mini-batch
 # A step's forward and backward passes take a batch CHUNK points at a time, the last chunk masked: their
@@ -71,6 +73,13 @@ def init_opt_states(params: Params) -> tuple:
     return tuple(factory(0.0).init(params) for factory in OPTIMIZERS.values())
 
 
+def fresh_opt_states(opt_states: tuple) -> tuple:
+    """What init_opt_states gives, from states on the host without device work: every optimiser here
+    starts from zeros (momentum's trace, adam's step count and moments), so a change of optimiser
+    compiles nothing."""
+    return jax.tree.map(np.zeros_like, opt_states)
+
+
 def point_loss(loss: jax.Array, logit: jax.Array, output: jax.Array, labels: jax.Array) -> jax.Array:
     """Per-point loss: ½(output − label)² or binary cross-entropy from the logit (labels ±1)."""
     squared = 0.5 * (output - labels) ** 2
@@ -89,62 +98,57 @@ def penalty(params: Params, arch: Arch, hyper: Hyper) -> jax.Array:
     )
 
 
-def data_loss(params: Params, arch: Arch, hyper: Hyper, inputs, labels, mask, depth: int) -> jax.Array:
+def data_loss(params: Params, arch: Arch, hyper: Hyper, inputs, labels, mask) -> jax.Array:
     """Mean loss over the masked points."""
-    out = forward(params, arch, inputs, depth)
+    out = forward(params, arch, inputs)
     losses = point_loss(hyper.loss, out.logit, out.output, labels)
     return jnp.sum(losses * mask) / jnp.maximum(jnp.sum(mask), 1.0)
 
 
-def objective(params, arch, hyper, inputs, labels, mask, depth):
+def objective(params, arch, hyper, inputs, labels, mask):
     """The training objective: mean loss over the masked points plus the weight penalty; `gradient` is its gradient."""
-    return data_loss(params, arch, hyper, inputs, labels, mask, depth) + penalty(params, arch, hyper)
+    return data_loss(params, arch, hyper, inputs, labels, mask) + penalty(params, arch, hyper)
 
 
-def backprop(params: Params, arch: Arch, hyper: Hyper, out: Forward, inputs, labels, mask, depth: int,
-             count=None) -> Params:
+def backprop(params: Params, arch: Arch, hyper: Hyper, out: Forward, labels, mask, count=None) -> Params:
     """The gradient of data_loss from a forward pass already made: backpropagation written out
-    (Rumelhart, Hinton and Williams 1986).
+    (Rumelhart, Hinton and Williams 1986), down through the network's traced depth.
 
     jax.grad of the same loss would differentiate each activation's switch on the way back (a
     second conditional per layer); here every derivative comes from the forward pass's one branch,
     and the frame reuses the forward it has already made for its gradient norms. `count`, the number of
-    points the mask keeps, saves summing it when the caller knows it.
+    points the mask keeps, saves summing it when the caller knows it. Layers past the depth get zeros.
     """
     n = jnp.maximum(jnp.sum(mask) if count is None else count, 1.0)
     # d loss / d logit per point: cross-entropy on the logit, or ½(output − label)² through the output unit.
     cross_entropy = jax.nn.sigmoid(out.logit) - (labels + 1.0) / 2.0
     squared = (out.output - labels) * out.output_derivative
     delta = jnp.where(hyper.loss == 1, cross_entropy, squared) * mask / n
-    below = [inputs, *out.hidden]
-    w_out, b_out = delta @ below[depth], jnp.sum(delta)
-    back = delta[:, None] * params.w_out
-    w, b = [], []
-    for layer in reversed(range(depth)):
-        dz = back * out.derivatives[layer]
-        w.insert(0, below[layer].T @ dz)
-        b.insert(0, jnp.sum(dz, axis=0))
-        back = dz @ params.w[layer].T
-    absent = params.w.shape[0] - depth
-    return Params(
-        w=jnp.concatenate([jnp.stack(w), jnp.zeros((absent,) + params.w.shape[1:])]) if depth else jnp.zeros_like(params.w),
-        b=jnp.concatenate([jnp.stack(b), jnp.zeros((absent,) + params.b.shape[1:])]) if depth else jnp.zeros_like(params.b),
-        w_out=w_out,
-        b_out=b_out,
-    )
+    depth = arch.depth
+
+    def layer(step, carry):
+        back, w, b = carry
+        index = depth - 1 - step
+        dz = back * out.derivatives[index]
+        w = w.at[index].set(out.layers[index].T @ dz)
+        b = b.at[index].set(jnp.sum(dz, axis=0))
+        return dz @ params.w[index].T, w, b
+
+    start = (delta[:, None] * params.w_out, jnp.zeros_like(params.w), jnp.zeros_like(params.b))
+    _, w, b = jax.lax.fori_loop(0, depth, layer, start)
+    return Params(w=w, b=b, w_out=delta @ out.layers[depth], b_out=jnp.sum(delta))
 
 
-def gradient(params: Params, arch: Arch, hyper: Hyper, inputs, labels, mask, depth: int, count=None) -> Params:
+def gradient(params: Params, arch: Arch, hyper: Hyper, inputs, labels, mask, count=None) -> Params:
     """The gradient of the training objective (mean loss over the masked points plus the penalty): what a
     training step computes for its batch, there summed over chunks of points (train_epochs)."""
-    grads = backprop(params, arch, hyper, forward(params, arch, inputs, depth), inputs, labels, mask, depth, count)
+    grads = backprop(params, arch, hyper, forward(params, arch, inputs), labels, mask, count)
     return jax.tree.map(jnp.add, grads, penalty_gradient(params, arch, hyper))
 
 
 def penalty_gradient(params: Params, arch: Arch, hyper: Hyper) -> Params:
-    """The gradient of `penalty` (params may hold only the real layers, as in training)."""
+    """The gradient of `penalty`."""
     masks = weight_masks(arch)
-    masks = masks._replace(w=masks.w[: params.w.shape[0]])
     rate = hyper.regularization_rate
     shrink = lambda w, m: rate * m * jnp.select([hyper.regularization == 1, hyper.regularization == 2], [jnp.sign(w), w], 0.0)
     return Params(shrink(params.w, masks.w), jnp.zeros_like(params.b), shrink(params.w_out, masks.w_out), jnp.zeros_like(params.b_out))
@@ -156,7 +160,7 @@ def _apply(optimizer, learning_rate, grads, opt_states, params):
     Every optimiser steps and the named one's update is applied: on a vector of a few hundred
     parameters that is a few fused elementwise passes, where a switch copies every state it passes
     through (a dozen copies a step). The others' states are never read: changing the optimiser
-    starts it afresh (program.reset_optimizer).
+    starts it afresh (fresh_opt_states).
     """
     optimizers = [factory(learning_rate) for factory in OPTIMIZERS.values()]
     results = [opt.update(grads, state, params) for opt, state in zip(optimizers, opt_states)]
@@ -167,7 +171,7 @@ def _apply(optimizer, learning_rate, grads, opt_states, params):
 _STRIDES = jnp.asarray([2003, 2011, 2017, 2027, 2029, 2039, 2053, 2063, 2069, 2081, 2083, 2087, 2089, 2099, 2111, 2113])
 
 
-def train_epochs(state: TrainState, arch: Arch, hyper: Hyper, data: Data, epochs: jax.Array, depth: int):
+def train_epochs(state: TrainState, arch: Arch, hyper: Hyper, data: Data, epochs: jax.Array):
     """Run `epochs` (traced) passes over the training points in mini-batches.
 
     Each epoch visits the training points (the first n_train slots of `data`) in
@@ -179,8 +183,9 @@ def train_epochs(state: TrainState, arch: Arch, hyper: Hyper, data: Data, epochs
     batch = jnp.maximum(hyper.batch_size, 1)
     steps = (n_train + batch - 1) // batch
     rows = jnp.arange(CHUNK)
-
-    flat = _Flat(state.params, depth)
+    # The loop carries parameters, optimiser states and last update as flat vectors: one leaf each
+    # instead of four, so an optimiser step is a few operations, not dozens.
+    flat = Layout(state.params)
 
     def step(k, carry):
         theta, opt_states, offset, stride, _ = carry
@@ -193,9 +198,9 @@ def train_epochs(state: TrainState, arch: Arch, hyper: Hyper, data: Data, epochs
             position = k * batch + in_batch
             mask = ((in_batch < batch) & (position < n_train)).astype(jnp.float32)
             idx = (offset + position * stride) % n_train
-            inputs, labels = data.inputs[idx], data.labels[idx]
-            out = forward(params, arch, inputs, depth)
-            return total + flat.pack(backprop(params, arch, hyper, out, inputs, labels, mask, depth, points))
+            labels = data.labels[idx]
+            out = forward(params, arch, data.inputs[idx])
+            return total + flat.pack(backprop(params, arch, hyper, out, labels, mask, points))
 
         data_grads = jax.lax.fori_loop(0, (count + CHUNK - 1) // CHUNK, chunk, jnp.zeros_like(theta))
         grads = data_grads + flat.pack(penalty_gradient(params, arch, hyper))
@@ -214,39 +219,8 @@ def train_epochs(state: TrainState, arch: Arch, hyper: Hyper, data: Data, epochs
         theta, opt_states, _, _, last = jax.lax.fori_loop(0, steps, step, carry)
         return theta, opt_states, key, last
 
-    # The loop carries the real layers' parameters, optimiser states and last update as flat vectors:
-    # one leaf each instead of four padded ones, so an optimiser step is a few operations, not dozens.
     carry = (state.params, state.opt_states, state.key, state.last_update)
-    trained = jax.lax.fori_loop(0, epochs, epoch, flat.pack_all(carry))
-    return TrainState(*flat.unpack_all(trained, like=carry))
-
-
-class _Flat:
-    """The parameters of a network's `depth` real layers as one vector, and back into the padded Params."""
-
-    def __init__(self, template: Params, depth: int) -> None:
-        self.template, self.depth = template, depth
-
-    def pack(self, p: Params) -> jax.Array:
-        d = self.depth
-        return jnp.concatenate([p.w[:d].ravel(), p.b[:d].ravel(), p.w_out, p.b_out[None]])
-
-    def unpack(self, theta: jax.Array, like: Params | None = None) -> Params:
-        """Params of the real layers only, or, given `like`, the padded Params with the real layers replaced."""
-        d, t = self.depth, self.template
-        w_size, b_size, width = d * t.w[0].size, d * t.b[0].size, t.w_out.size
-        w = theta[:w_size].reshape((d,) + t.w.shape[1:])
-        b = theta[w_size : w_size + b_size].reshape((d,) + t.b.shape[1:])
-        w_out, b_out = theta[w_size + b_size : w_size + b_size + width], theta[-1]
-        if like is not None:
-            w, b = like.w.at[:d].set(w), like.b.at[:d].set(b)
-        return Params(w, b, w_out, b_out)
-
-    def pack_all(self, tree):
-        """`tree` with every Params inside it packed."""
-        return jax.tree.map(lambda x: self.pack(x) if is_params(x) else x, tree, is_leaf=is_params)
-
-    def unpack_all(self, tree, like):
-        """The packed `tree` back into the padded pytree `like` (the tree before pack_all)."""
-        return jax.tree.map(lambda old, new: self.unpack(new, old) if is_params(old) else new, like, tree, is_leaf=is_params)
-
+    packed = jax.tree.map(lambda x: flat.pack(x) if is_params(x) else x, carry, is_leaf=is_params)
+    trained = jax.lax.fori_loop(0, epochs, epoch, packed)
+    return TrainState(*jax.tree.map(lambda old, new: flat.unpack(new) if is_params(old) else new, carry, trained,
+                                    is_leaf=is_params))

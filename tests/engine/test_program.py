@@ -11,25 +11,16 @@ from backend.engine.data import MAX_SAMPLES
 from backend.engine.features import FEATURES
 from backend.engine.network import MAX_WIDTH
 from backend.engine.pictures import WIDTHS
-from backend.engine.run import Run
+from backend.engine.run import Run, warm_up as warm_up_network, warmup_networks
 
-DEPTHS = {0: [], 2: [4, 2], 8: [8] * 8}  # the only depths the engine tests use: each is a compile
+DEPTHS = {0: [], 2: [4, 2], 8: [8] * 8}  # networks of three depths, all served by the same programs
 CUSTOM = [[1.0, 2.0, 1.0], [-3.0, 0.5, -1.0], [2.5, -4.0, 1.0], [-1.0, -1.0, -1.0], [0.0, 5.0, 1.0]]
 
 
 def warm_up() -> None:
-    """Every program at every depth used, narrow and wide, and both padded dataset sizes, as the server's
-    warm-up runs them."""
-    for width in WIDTHS:
-        Run(Config(hidden_layers=[width])).advance(0)
-    networks = [*DEPTHS.values(), *([MAX_WIDTH] * len(hidden) for hidden in DEPTHS.values() if hidden)]
-    for hidden, num_samples in itertools.product(networks, (500, MAX_SAMPLES)):
-        run = Run(Config(hidden_layers=hidden, num_samples=num_samples))
-        run.advance(0)
-        run.advance(2)
-        run.predict(np.zeros((3, 2)))
-        run.reconfigure(run.config.model_copy(update={"optimizer": "adam"}))
-        run.advance(1)
+    """What the server's warm-up does: every network of run.warmup_networks, which are all of one depth."""
+    for config in warmup_networks():
+        warm_up_network(config)
 
 
 # Changes applied one after another to one run; each is tried on a run of every depth.
@@ -69,9 +60,9 @@ CHANGES = [
 
 
 @pytest.fixture(scope="module")
-def warm() -> Counter:
+def warm() -> tuple[Counter, Counter]:
     warm_up()
-    return Counter(program.TRACES)
+    return Counter(program.TRACES), Counter(program.EXECUTABLES)
 
 
 @pytest.mark.parametrize("depth", DEPTHS)
@@ -89,17 +80,21 @@ def test_no_setting_change_traces_again(warm, depth):
     for widths in ([3] * depth, [1, 7][:depth] + [5] * (depth - 2), [16] * depth if depth != 2 else [1, 16]):
         run.reconfigure(run.config.model_copy(update={"hidden_layers": widths}))
         run.advance(1)
+    for hidden in ([3], [5, 7, 2], [16, 1, 16], [2] * 10):
+        run.reconfigure(run.config.model_copy(update={"hidden_layers": hidden, "optimizer": "momentum"}))
+        run.advance(1)
     run.predict(np.zeros((7, 2)))
     run.reset(seed=3)
     run.advance(1)
-    assert program.TRACES == warm
+    # Nothing traced again, and nothing compiled at all: no program, no eager operation.
+    assert (program.TRACES, program.EXECUTABLES) == warm
 
 
 def test_predict_serves_any_number_of_points_with_one_program(warm):
     run = Run(Config())
     for n in (1, 5, 999, 1500, 4097):
         assert run.predict(np.zeros((n, 2))).shape == (n,)
-    assert program.TRACES == warm
+    assert (program.TRACES, program.EXECUTABLES) == warm
 
 
 @pytest.mark.parametrize("config", [
@@ -116,7 +111,7 @@ def test_a_narrow_network_trains_and_looks_alike_in_its_narrow_and_wide_programs
     run.step(3)  # optimiser states and projection axes under way
     epochs = np.int32(4)
     results = [
-        program.advance(run.packed, run.settings, run.data, run.axes, epochs, depth=run.depth, width=width)
+        program.advance(run.packed, run.settings, run.data, run.axes, epochs, width=width)
         for width in (program.advance_width(config.hidden_layers), MAX_WIDTH)
     ]
     for narrow, wide in zip(*results):

@@ -26,8 +26,8 @@ HEADS = {
     "squared-linear": ("squared", "linear", True),
 }
 
-_objective = jax.jit(training.objective, static_argnums=6)
-_gradient = jax.jit(training.gradient, static_argnums=6)
+_objective = jax.jit(training.objective)
+_gradient = jax.jit(training.gradient)
 
 
 def hyper(loss="squared", regularization="none", rate=0.0, dtype=jnp.float32) -> Hyper:
@@ -77,8 +77,8 @@ def check_gradient(activation, head, regularization="none", rate=0.0, hidden=HID
         arch = make_arch(FEATURES, hidden, activation, output)
         h = hyper(loss, regularization, rate, jnp.float64)
         args = (arch, h, jnp.asarray(reference.padded_inputs(points, FEATURES)), jnp.asarray(labels), jnp.asarray(mask))
-        objective = lambda p: float(_objective(jax.tree.map(jnp.asarray, p), *args, len(hidden)))
-        grads = jax.tree.map(np.asarray, _gradient(jax.tree.map(jnp.asarray, params), *args, len(hidden)))
+        objective = lambda p: float(_objective(jax.tree.map(jnp.asarray, p), *args))
+        grads = jax.tree.map(np.asarray, _gradient(jax.tree.map(jnp.asarray, params), *args))
         value = objective(params)
         real = Params(*(np.broadcast_to(np.asarray(m) != 0, np.shape(p)) for m, p in zip(weight_masks(arch), params)))
         numeric = central_differences(objective, params, real)
@@ -194,11 +194,11 @@ def test_a_short_last_batch_is_averaged_over_its_own_points():
     slots, n_train = 32, 21
     train = (jnp.arange(slots) < n_train).astype(jnp.float32)
     data = training.Data(jnp.repeat(point, slots, 0), jnp.repeat(xy, slots, 0), jnp.ones(slots), train, 1.0 - train, 0.0)
-    trained = jax.jit(training.train_epochs, static_argnums=5)(state, arch, settings, data, jnp.asarray(1), 1)
+    trained = jax.jit(training.train_epochs)(state, arch, settings, data, jnp.asarray(1))
 
     expected = params
     for _ in range(2):
-        grads = _gradient(expected, arch, settings, point, jnp.ones(1), jnp.ones(1), 1)
+        grads = _gradient(expected, arch, settings, point, jnp.ones(1), jnp.ones(1))
         expected = jax.tree.map(lambda p, g: p - 0.1 * g, expected, grads)
     for got, want in zip(jax.tree.leaves(trained.params), jax.tree.leaves(expected)):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
@@ -223,9 +223,9 @@ def test_a_step_is_one_gradient_step_on_its_whole_batch(batch):
     inputs = compute_features(xy, arch.feature_mask, MAX_WIDTH)
     train = (jnp.arange(slots) < batch).astype(jnp.float32)
     data = training.Data(inputs, xy, labels, train, 1.0 - train, 0.0)
-    trained = jax.jit(training.train_epochs, static_argnums=5)(state, arch, settings, data, jnp.asarray(1), 2)
+    trained = jax.jit(training.train_epochs)(state, arch, settings, data, jnp.asarray(1))
 
-    grads = _gradient(params, arch, settings, inputs[:batch], labels[:batch], jnp.ones(batch), 2)
+    grads = _gradient(params, arch, settings, inputs[:batch], labels[:batch], jnp.ones(batch))
     expected = jax.tree.map(lambda p, g: p - 0.1 * g, params, grads)
     for got, want in zip(jax.tree.leaves(trained.params), jax.tree.leaves(expected)):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
