@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-CPU_XLA_FLAGS = "--xla_cpu_multi_thread_eigen=false"
+CPU_XLA_FLAGS = "--xla_cpu_multi_thread_eigen=false --xla_cpu_use_fusion_emitters=false"
 
 
 def use_server_defaults() -> None:

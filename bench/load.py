@@ -106,8 +106,8 @@ def report(server, args) -> None:
     base = server.url
     print("| network | sessions | frames/s per session (min / median) | frame bytes (median / max) "
           "| points message bytes | frame interval p50 / p95 ms | change → frame ms (median / max) | server CPU % | client CPU % "
-          "| machine idle / stolen, % of all CPUs |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "| server resident MiB | machine idle / stolen, % of all CPUs |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     largest = {"hidden_layers": [16] * 10, "num_samples": 2000,
                "features": ["x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2"]}
     cases = [("default", {}, n) for n in args.sessions] + [("10×16, 2000 points", largest, 1)]
@@ -118,6 +118,7 @@ def report(server, args) -> None:
         cpu = (cpu_seconds(server.pid) - cpu0) / elapsed * 100
         client_cpu = (time.process_time() - client0) / elapsed * 100
         idle, stolen = machine.idle_and_stolen(ticks0, machine.ticks())
+        resident, _ = machine.memory(server.pid)  # after the case: what its sessions used mostly stays with the process
         rates = [r["frames"] / args.seconds for r in results]
         sizes = [s for r in results for s in r["sizes"]]
         points_sizes = [s for r in results for s in r["points_sizes"]] or [0]
@@ -126,7 +127,7 @@ def report(server, args) -> None:
         print(f"| {name} | {n} | {min(rates):.1f} / {np.median(rates):.1f} | {np.median(sizes):.0f} / {max(sizes)} "
               f"| {max(points_sizes)} | {np.percentile(gaps, 50) * 1e3:.1f} / {np.percentile(gaps, 95) * 1e3:.1f} "
               f"| {np.median(delays) * 1e3:.1f} / {max(delays) * 1e3:.1f} | {cpu:.0f} | {client_cpu:.0f} "
-              f"| {idle:.0f} / {stolen:.0f} |", flush=True)
+              f"| {resident:.0f} | {idle:.0f} / {stolen:.0f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 On a shared virtual machine the hypervisor gives the CPUs to other guests now and then ("steal");
 the figures move with that more than with anything else, so each benchmark prints it. Sessions also land
 on different hosts: `describe` names the CPU and times a fixed piece of work, so that figures from two
-machines can be told apart.
+machines can be told apart; `memory` reads a process's resident memory.
 """
 from __future__ import annotations
 
@@ -38,3 +38,10 @@ def describe() -> str:
             total += i * i
         best = min(best, time.perf_counter() - start)
     return f"{os.cpu_count()} × {model}; a fixed {PROBE_ITERATIONS:,}-step Python loop takes {best * 1e3:.1f} ms"
+
+
+def memory(pid: int) -> tuple[float, float]:
+    """(resident, peak resident) of a process, in MiB, from /proc."""
+    fields = dict(line.split(":", 1) for line in open(f"/proc/{pid}/status"))
+    kib = lambda name: int(fields[name].split()[0])
+    return kib("VmRSS") / 1024, kib("VmHWM") / 1024

@@ -22,18 +22,11 @@ from backend.settings import Settings
 from . import machine
 
 
-def memory(pid: int) -> tuple[float, float]:
-    """(resident, peak resident) of a process, in MiB."""
-    fields = dict(line.split(":", 1) for line in open(f"/proc/{pid}/status"))
-    kib = lambda name: int(fields[name].split()[0])
-    return kib("VmRSS") / 1024, kib("VmHWM") / 1024
-
-
 def start(cache: str, ready_timeout: float) -> dict:
     began = time.monotonic()
     with running_server({"LAYERLAB_COMPILATION_CACHE": cache, "LAYERLAB_WARMUP": "all"}, ready_timeout=ready_timeout) as server:
         seconds = time.monotonic() - began
-        resident, peak = memory(server.pid)
+        resident, peak = machine.memory(server.pid)
         with urllib.request.urlopen(f"{server.url}/api/health") as reply:
             executables = json.load(reply)["executables"]
     return dict(seconds=seconds, executables=executables, resident=resident, peak=peak)

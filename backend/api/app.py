@@ -50,7 +50,9 @@ async def _expire(app: FastAPI) -> None:
 def _enable_compilation_cache(settings: Settings) -> None:
     if settings.compilation_cache:
         jax.config.update("jax_compilation_cache_dir", settings.compilation_cache)
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+        # Every executable, however quick to compile: a warm start that recompiled the small ones (under
+        # jax's default half a second each) spent more time on them than on loading all the others.
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
