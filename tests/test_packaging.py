@@ -261,6 +261,16 @@ def test_port_agrees_across_settings_dockerfile_and_compose():
         assert [str(p).rsplit(":", 1)[-1] for p in service["ports"]] == [port], name
 
 
+def test_compose_publishes_on_loopback_unless_told_otherwise():
+    """`docker compose up` alone serves this machine only; a variable opens it to a network (README)."""
+    for name, service in services().items():
+        for published in service["ports"]:
+            with_defaults = re.sub(r"\$\{(\w+):-([^}]*)\}", r"\2", str(published))  # compose's ${VAR:-default}
+            assert with_defaults.split(":")[0] == "127.0.0.1", name
+            variable = re.match(r"\$\{(\w+):-", str(published))
+            assert variable and variable.group(1) in (ROOT / "README.md").read_text(), name
+
+
 def test_healthcheck_waits_long_enough_for_a_cold_warm_up():
     options, _ = healthcheck()
     start = dict(o.lstrip("-").split("=", 1) for o in options)["start-period"]

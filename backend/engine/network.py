@@ -2,9 +2,10 @@
 
 Weights are stacked to MAX_LAYERS hidden layers of MAX_WIDTH units; masks mark
 the real units. The activation is chosen by a traced index into ACTIVATIONS, so
-changing it never recompiles. Depth and width are the static choices: a network only
-computes the layers it has, and one no wider than NARROW units computes them NARROW
-wide (`narrow`; see program.py). Shapes below say MAX_WIDTH for the padded pytrees a
+changing it never recompiles. The depth is traced too: the layers are a loop that runs
+as many times as a network has layers, so it computes only those. Width is the static
+choice: a network no wider than NARROW units computes its layers NARROW wide
+(`narrow`; see program.py). Shapes below say MAX_WIDTH for the padded pytrees a
 run keeps; inside a narrowed program the same arrays are NARROW wide.
 """
 from __future__ import annotations
