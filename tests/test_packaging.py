@@ -17,7 +17,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 HEALTH_PATH = "/api/health"
-COLD_WARMUP_SECONDS = 400  # cold warm-up: 156 s by bench.startup on 2 cores, ~2.5 times that on slower hosts
+COLD_WARMUP_SECONDS = 90  # cold start: 19 s by bench.startup on 2 cores, 33 s to healthy in Docker; slower hosts
 DEFAULT_SHUTDOWN_SECONDS = 5.0  # Settings.shutdown_seconds when LAYERLAB_SHUTDOWN_SECONDS is unset
 
 
