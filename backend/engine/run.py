@@ -104,11 +104,6 @@ def programs_of(config: Config) -> frozenset:
     })
 
 
-def every_program() -> frozenset:
-    """Every compiled program any config can call."""
-    return frozenset().union(*(programs_of(c) for c in warmup_networks()))
-
-
 def warmup_networks() -> list[Config]:
     """Networks that between them call every compiled program once, the default first (so the page's
     first network is ready soonest): one hidden layer of each picture width at each padded dataset size

@@ -273,3 +273,18 @@ def test_point_loss_cross_entropy_matches_its_definition():
         want = -np.log(p) if label > 0 else -np.log(1 - p)
         got = training.point_loss(jnp.asarray(1), jnp.asarray(logit, jnp.float32), jnp.asarray(p, jnp.float32), label)
         np.testing.assert_allclose(np.asarray(got), want, rtol=1e-4, atol=1e-6)
+
+
+def test_fresh_optimiser_states_are_what_optax_starts_from():
+    """A change of optimiser zeroes the states on the host (fresh_opt_states) instead of asking optax: that
+    must be exactly optax's own start, for any weights."""
+    run = Run(Config(optimizer="adam", hidden_layers=[5, 3]))
+    run.advance(5)  # every state under way: adam's count and moments, momentum's trace
+    opt_states = run.state.opt_states
+    assert any(np.any(np.asarray(leaf)) for leaf in jax.tree.leaves(opt_states))
+    want = training.init_opt_states(jax.tree.map(jnp.asarray, run.state.params))
+    got = training.fresh_opt_states(opt_states)
+    assert jax.tree.structure(got) == jax.tree.structure(want)
+    for g, w in zip(jax.tree.leaves(got), jax.tree.leaves(want)):
+        assert g.dtype == w.dtype and g.shape == w.shape
+        np.testing.assert_array_equal(g, np.asarray(w))
