@@ -74,7 +74,7 @@ async def watch(url: str, seconds: float, epochs_per_frame: int, change_latency:
 
 
 async def run_load(base: str, sessions: int, seconds: float, epochs_per_frame: int, config: dict) -> list[dict]:
-    async with httpx.AsyncClient(timeout=120) as client:  # a new depth compiles on first use
+    async with httpx.AsyncClient(timeout=120) as client:  # a program not warmed up compiles on first use
         ids = [(await client.post(f"{base}/api/sessions", json=config)).json()["id"] for _ in range(sessions)]
     ws = base.replace("http", "ws")
     tasks = [watch(f"{ws}/api/sessions/{sid}/stream", seconds, epochs_per_frame, change_latency=i == 0)

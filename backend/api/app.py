@@ -33,10 +33,10 @@ def warmup_networks(settings: Settings) -> list[Config]:
 async def _warm_up(app: FastAPI, settings: Settings) -> None:
     """Compile the default program first, then the rest on every worker at once (compiles run in parallel)."""
     loop = asyncio.get_running_loop()
-    programs = warmup_networks(settings)
-    for config in programs[:1]:
+    networks = warmup_networks(settings)
+    for config in networks[:1]:
         await loop.run_in_executor(app.state.pool, run.warm_up, config)
-    await asyncio.gather(*(loop.run_in_executor(app.state.pool, run.warm_up, config) for config in programs[1:]))
+    await asyncio.gather(*(loop.run_in_executor(app.state.pool, run.warm_up, config) for config in networks[1:]))
     app.state.ready.set()
     log.info("layerlab: compiled programs ready")
 

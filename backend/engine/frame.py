@@ -44,9 +44,9 @@ def _per_weight_layer(hidden: jax.Array, output: jax.Array, depth: jax.Array) ->
     return jnp.concatenate([hidden, jnp.zeros(1)]).at[depth].set(output)
 
 
-def _layer_norms(p: Params, depth: jax.Array) -> jax.Array:
+def _layer_norms(w: jax.Array, w_out: jax.Array, depth: jax.Array) -> jax.Array:
     """The Euclidean norm of each weight layer, input side first (see _per_weight_layer)."""
-    return _per_weight_layer(jnp.sqrt(jnp.sum(p.w**2, axis=(1, 2))), jnp.sqrt(jnp.sum(p.w_out**2)), depth)
+    return _per_weight_layer(jnp.sqrt(jnp.sum(w**2, axis=(1, 2))), jnp.sqrt(jnp.sum(w_out**2)), depth)
 
 
 def _solve_spd(matrices: jax.Array, rhs: jax.Array) -> jax.Array:
@@ -163,7 +163,7 @@ def make_frame(state: TrainState, arch: Arch, hyper: Hyper, data: Data, prev_axe
     grads = backprop(params, arch, hyper, out, data.labels, data.train)
     masks = weight_masks(arch)
     # Masked, so values in the padding (zero, unless an edited export put them there) count for nothing.
-    real_norms = lambda p: _layer_norms(Params(p.w * masks.w, p.b, p.w_out * masks.w_out, p.b_out), depth)
+    real_norms = lambda p: _layer_norms(p.w * masks.w, p.w_out * masks.w_out, depth)
     gradient_norms = real_norms(grads)
     ratios = real_norms(state.last_update) / jnp.maximum(real_norms(params), 1e-12)
 

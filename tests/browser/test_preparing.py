@@ -1,9 +1,9 @@
-"""While a change waits for its first frame (a new depth compiles), the page says so, then shows the network."""
+"""While a change waits for its first frame (a program not yet compiled), the page says so, then shows the network."""
 from __future__ import annotations
 
 from playwright.sync_api import expect
 
-COMPILE_MS = 90_000  # a depth the server has not compiled yet takes about 10-30 s on first use
+COMPILE_MS = 90_000  # a program the server has not compiled yet takes seconds on first use
 
 
 def test_a_new_depth_shows_preparing_until_its_frame_arrives(page, errors):
@@ -11,7 +11,7 @@ def test_a_new_depth_shows_preparing_until_its_frame_arrives(page, errors):
     expect(page.locator("#connection")).to_have_attribute("data-state", "live")
     expect(page.locator("canvas.neuron")).to_have_count(6)
     expect(page.locator("#preparing")).to_be_hidden()
-    for _ in range(3):  # five hidden layers: a depth no other browser test compiles
+    for _ in range(3):  # five hidden layers: a depth no other browser test uses
         page.click("#add-layer")
     expect(page.locator("canvas.neuron")).to_have_count(12)
     # The note may never show when the compilation cache is warm; it must be gone once the frame came,

@@ -1,6 +1,6 @@
 """The Run facade: known results of seeded training, divergence, determinism and reconfiguration.
 
-Only depths 0, 2 and 8 are used here and across tests/engine: each depth is a compile.
+Depths 0, 2 and 8 are used here and across tests/engine; one program serves them all.
 """
 import jax
 import numpy as np
