@@ -1,13 +1,12 @@
-"""Set-up shared by every test: JAX's persistent compilation cache.
+"""Set-up shared by every test: the engine's programs kept as executables between runs of the suite.
 
-Each network depth is its own compiled program (backend.engine.program), and a
-compile takes seconds; the cache makes the second run of the suite pay only once.
+A program compiles in seconds; kept in .jax_cache (backend.engine.executables), the second run of the
+suite loads each instead.
 """
 from pathlib import Path
 
-import jax
+from backend.engine.executables import keep_executables
 
 REPO = Path(__file__).resolve().parent.parent
 
-jax.config.update("jax_compilation_cache_dir", str(REPO / ".jax_cache"))
-jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+keep_executables(REPO / ".jax_cache")

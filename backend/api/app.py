@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from ..engine import run
+from ..engine.executables import keep_executables
 from ..engine.config import Config
 from ..settings import Settings, get_settings
 from . import routes, stream
@@ -47,17 +48,11 @@ async def _expire(app: FastAPI) -> None:
         app.state.registry.expire()
 
 
-def _enable_compilation_cache(settings: Settings) -> None:
-    if settings.compilation_cache:
-        jax.config.update("jax_compilation_cache_dir", settings.compilation_cache)
-        # Every executable, however quick to compile: a warm start that recompiled the small ones (under
-        # jax's default half a second each) spent more time on them than on loading all the others.
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    _enable_compilation_cache(settings)
+    keep_executables(settings.compilation_cache or None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

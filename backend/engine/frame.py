@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .network import MAX_LAYERS, MAX_WIDTH, Arch, Params, forward, relative_slope, score, weight_masks
 from .training import Data, Hyper, TrainState, backprop, point_loss
@@ -204,5 +205,6 @@ def make_frame(state: TrainState, arch: Arch, hyper: Hyper, data: Data, prev_axe
     return frame, axes
 
 
-def empty_axes() -> jax.Array:
-    return jnp.zeros((MAX_LAYERS, 2, MAX_WIDTH), jnp.float32)
+def empty_axes() -> np.ndarray:
+    """No projection axes yet (the first frame picks them), on the host: copied over with the first frame's call."""
+    return np.zeros((MAX_LAYERS, 2, MAX_WIDTH), np.float32)

@@ -19,8 +19,10 @@ from functools import cache, partial
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .data import SLOTS, Dataset
+from .executables import Program
 from .features import compute_features
 from .frame import empty_axes, make_frame, moments, probe_accuracy
 from .network import MAX_WIDTH, NARROW, Arch, fitting_width, forward, init_params, make_arch, narrow, score, widen
@@ -42,8 +44,17 @@ def _count_executable(event: str, duration: float, **kwargs) -> None:
 jax.monitoring.register_event_duration_secs_listener(_count_executable)
 
 
-def _fresh(key: jax.Array, arch: Arch, init: jax.Array, scale: jax.Array) -> TrainState:
-    init_key, train_key = jax.random.split(key)
+def _count_loaded(name: str) -> None:
+    EXECUTABLES[f"jit({name})"] += 1  # an executable read from the store (executables.py): made, not compiled
+
+
+def _program(jitted) -> Program:
+    """A compiled program whose executables are kept (see executables.py)."""
+    return Program(jitted, jitted.__name__, _count_loaded)
+
+
+def _fresh(seed: jax.Array, arch: Arch, init: jax.Array, scale: jax.Array) -> TrainState:
+    init_key, train_key = jax.random.split(jax.random.PRNGKey(seed))
     params = init_params(init_key, arch, init, scale)
     zeros = jax.tree.map(jnp.zeros_like, params)
     return TrainState(params, init_opt_states(params), train_key, zeros)
@@ -52,7 +63,7 @@ def _fresh(key: jax.Array, arch: Arch, init: jax.Array, scale: jax.Array) -> Tra
 def _templates():
     arch = make_arch(["x1"], [], "tanh", "tanh")
     hyper = Hyper(*(jnp.zeros((), dtype) for dtype in (jnp.float32, jnp.int32, jnp.int32, jnp.int32, jnp.int32, jnp.float32)))
-    state = jax.eval_shape(_fresh, jax.random.PRNGKey(0), arch, jnp.int32(0), jnp.float32(1))
+    state = jax.eval_shape(_fresh, jnp.int32(0), arch, jnp.int32(0), jnp.float32(1))
     return state, (arch, hyper)
 
 
@@ -86,6 +97,7 @@ def frame_layout(slots: int) -> Layout:
     return Layout(shapes)
 
 
+@_program
 @partial(jax.jit, static_argnames="width")
 def advance(state: jax.Array, settings: jax.Array, data: jax.Array, prev_axes: jax.Array, epochs: jax.Array,
             *, width: int) -> tuple[jax.Array, jax.Array, jax.Array]:
@@ -122,6 +134,7 @@ def pictures_layout(width: int) -> Layout:
     return Layout(jax.eval_shape(partial(pictures, width=width), _STATE_TEMPLATE.params, arch))
 
 
+@_program
 @partial(jax.jit, static_argnames="width")
 def draw(state: jax.Array, settings: jax.Array, *, width: int) -> jax.Array:
     """The output grid and every neuron's thumbnail at the state's weights, packed (see pictures.py)."""
@@ -130,14 +143,16 @@ def draw(state: jax.Array, settings: jax.Array, *, width: int) -> jax.Array:
     return pictures_layout(width).pack(pictures(STATE.unpack(state).params, arch, width))
 
 
+@_program
 @jax.jit
-def new_packed_state(key: jax.Array, settings: jax.Array, init: jax.Array, scale: jax.Array) -> jax.Array:
-    """A fresh network and optimiser state, packed."""
+def new_packed_state(seed: jax.Array, settings: jax.Array, init: jax.Array, scale: jax.Array) -> jax.Array:
+    """A fresh network and optimiser state from a seed, packed."""
     TRACES["new_packed_state"] += 1
     arch, _ = SETTINGS.unpack(settings)
-    return STATE.pack(_fresh(key, arch, init, scale))
+    return STATE.pack(_fresh(seed, arch, init, scale))
 
 
+@_program
 @jax.jit
 def device_data(points: jax.Array, labels: jax.Array, train: jax.Array, test: jax.Array, settings: jax.Array):
     """A dataset on the device with the chosen features computed (and what depends on nothing else), packed."""
@@ -149,6 +164,7 @@ def device_data(points: jax.Array, labels: jax.Array, train: jax.Array, test: ja
     return DATA[points.shape[0]].pack(Data(inputs, points, labels, train, test, input_probe))
 
 
+@_program
 @jax.jit
 def predict(state: jax.Array, settings: jax.Array, points: jax.Array) -> jax.Array:
     """The network's output at arbitrary points (n, 2), in label units (see network.score)."""
@@ -159,5 +175,5 @@ def predict(state: jax.Array, settings: jax.Array, points: jax.Array) -> jax.Arr
 
 
 def to_device(dataset: Dataset, settings: jax.Array) -> jax.Array:
-    f32 = lambda a: jnp.asarray(a, jnp.float32)
+    f32 = lambda a: np.asarray(a, np.float32)
     return device_data(f32(dataset.x), f32(dataset.y), f32(dataset.train), f32(dataset.test), settings)

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from . import program
@@ -77,7 +76,7 @@ class Positions:
 @lru_cache(maxsize=64)
 def _count(epochs: int) -> jax.Array:
     """An epoch count on the device, made once per value (a host scalar is copied over on every call)."""
-    return jnp.asarray(epochs, jnp.int32)
+    return jax.device_put(np.int32(epochs))
 
 
 def hyper_of(config: Config) -> Hyper:
@@ -153,11 +152,10 @@ class Run:
         self.train_points, self.test_points = points[self.dataset.train], points[self.dataset.test]
         self._set_settings(make_arch(c.features, c.hidden_layers, c.activation, c.output_activation), hyper_of(c))
         self.data = program.to_device(self.dataset, self.settings)
-        key = jax.random.PRNGKey(c.seed)
         self.packed = program.new_packed_state(
-            key, self.settings, jnp.asarray(INIT_INDEX[c.init], jnp.int32), jnp.asarray(c.init_scale, jnp.float32)
+            np.int32(c.seed), self.settings, np.int32(INIT_INDEX[c.init]), np.float32(c.init_scale)
         )
-        self.axes = empty_axes()  # on the device: each frame's axes go straight into the next
+        self.axes = empty_axes()  # each frame's axes, on the device, go straight into the next
         self.epoch = 0
         self.status = "paused" if self.status == "diverged" else self.status
         self.history = []
@@ -168,7 +166,7 @@ class Run:
 
     def _set_settings(self, arch: Arch, hyper: Hyper) -> None:
         self.arch, self.hyper = arch, hyper
-        self.settings = jnp.asarray(program.SETTINGS.pack_host(jax.device_get((arch, hyper))))
+        self.settings = jax.device_put(program.SETTINGS.pack_host((arch, hyper)))
 
     @property
     def state(self) -> TrainState:
@@ -177,7 +175,7 @@ class Run:
 
     @state.setter
     def state(self, state: TrainState) -> None:
-        self.packed = jnp.asarray(program.STATE.pack_host(jax.device_get(state)))
+        self.packed = jax.device_put(program.STATE.pack_host(jax.device_get(state)))
 
     @property
     def depth(self) -> int:
@@ -386,7 +384,7 @@ def import_run(document: dict) -> Run:
         except ValueError as error:
             raise ValueError(f"state.{i}: {error}") from None
     run.state = jax.tree.unflatten(treedef, arrays)
-    run.axes = jnp.asarray(_array(document["axes"], run.axes))
+    run.axes = jax.device_put(_array(document["axes"], run.axes))
     run.epoch = document["epoch"]
     run.status = document["status"] if document["status"] == "diverged" else "paused"
     run.history = [tuple(h) for h in document["history"]]

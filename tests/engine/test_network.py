@@ -79,8 +79,7 @@ def initial(init: str, scale: float = 1.0, hidden=INIT_HIDDEN, seeds=INIT_SEEDS)
     settings = jnp.asarray(program.SETTINGS.pack_host(jax.device_get((arch, hyper_of(Config())))))
     nets = []
     for seed in range(seeds):
-        key, index = jax.random.PRNGKey(seed), jnp.asarray(INIT_INDEX[init])
-        packed = program.new_packed_state(key, settings, index, jnp.asarray(scale, jnp.float32))
+        packed = program.new_packed_state(np.int32(seed), settings, np.int32(INIT_INDEX[init]), np.float32(scale))
         state = program.STATE.unpack_host(np.asarray(packed))
         nets.append(reference.unpad(state.params, INIT_FEATURES, hidden))
         masks = jax.device_get(weight_masks(arch))
