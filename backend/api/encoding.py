@@ -16,7 +16,7 @@ import struct
 
 import numpy as np
 
-from ..engine.config import finite_or_none
+from ..engine.fields import F16, F32, FIELDS, U8, U8_OWN_RANGE
 from ..engine.run import Run
 
 GRID_RANGE = (-1.0, 1.0)  # output and neuron grids are quantised to uint8 over this range
@@ -74,64 +74,66 @@ def encode_points(run: Run, *, data_version: int) -> bytes:
     return _header(metadata, arrays_json) + b"".join(values.tobytes() for _, values in named)
 
 
+def _wire_arrays(field, where, layer: int) -> list[tuple[str, np.ndarray]]:
+    """A field's arrays in a stream frame, by name, with their positions in the frame vector (fields.ARRAYS)."""
+    how = field.kind.arrays
+    if how == "one":
+        return [(field.sent_as, where)]
+    if how == "each":
+        return [(f"{field.sent_as}.{i}", w) for i, w in enumerate(where)]
+    if how == "joined":
+        return [(field.sent_as, np.concatenate(where))] if where else []
+    return [(field.sent_as, where[layer])] if where else []  # viewed
+
+
 class FrameEncoder:
     """Encodes one network's frames for one view: which values go where is worked out once, not per frame.
 
-    Valid while the run keeps its positions (until it rebuilds: new data or a new network) and the view
-    stays the same; `fits` says whether it still is. A frame then costs a
-    gather and a conversion per element type: the f32 metrics, the f16 weights and biases, the uint8 grids
-    and projection. Arrays go largest element first so each lies aligned for a typed-array view.
+    Every array and metadata field comes from the engine's declaration (engine/fields.py). Valid while the run
+    keeps its positions (until it rebuilds: new data or a new network) and the view stays the same; `fits`
+    says whether it still is. A frame then costs a gather and a conversion per element type: f32, f16, the
+    uint8 grids, and each array quantised over a range of its own. Arrays go largest element first so each
+    lies aligned for a typed-array view.
     """
 
     def __init__(self, run: Run, *, view_layer: int) -> None:
         p = self.positions = run.positions
         self.view_layer = view_layer
         self.layer_sizes = run.layer_sizes()
-        self.layer = min(max(view_layer, 0), max(len(p.projections) - 1, 0))  # within the network's depth
-        # Each array's name and positions in the frame vector, in wire order, by wire type.
-        singles = [(name, getattr(p, name)) for name in ("gradient_norms", "update_ratios", "saturation")]
-        halves = [(f"{kind}.{i}", where) for i, pair in enumerate(zip(p.weights, p.biases))
-                  for kind, where in zip(("weights", "biases"), pair)]
-        grids = [("output", p.output)] + ([("neurons", np.concatenate(p.neurons))] if p.neurons else [])
-        gather = lambda named: np.concatenate([where.ravel() for _, where in named])
-        self.singles, self.halves, self.grids = gather(singles), gather(halves), gather(grids)
-        self.projection = p.projections[self.layer] if p.projections else None
-
-        specs = [(name, "F32", where.shape) for name, where in singles]
-        specs += [(name, "F16", array.shape) for name, array in halves]
-        specs += [(name, "U8", where.shape) for name, where in grids]
-        if self.projection is not None:
-            specs.append(("projection", "U8", self.projection.shape))
+        self.layer = min(max(view_layer, 0), max(len(run.config.hidden_layers) - 1, 0))  # within the depth
+        named = {wire: [named for field in FIELDS if field.wire == wire
+                        for named in _wire_arrays(field, p[field.name], self.layer)]
+                 for wire in (F32, F16, U8, U8_OWN_RANGE)}
+        gather = lambda wire: np.concatenate([where.ravel() for _, where in named[wire]] or [np.zeros(0, int)])
+        self.singles, self.halves, self.grids = gather(F32), gather(F16), gather(U8)
+        self.own_range = named[U8_OWN_RANGE]  # each quantised over its own range
+        specs = [(name, wire, where.shape) for wire in (F32, F16, U8) for name, where in named[wire]]
+        specs += [(name, U8, where.shape) for name, where in self.own_range]
         self.arrays_json = _arrays_json(specs)  # the header's array part, unchanging
 
     def fits(self, run: Run, *, view_layer: int) -> bool:
         return self.positions is run.positions and self.view_layer == view_layer
 
     def encode(self, values: np.ndarray, run: Run, *, data_version: int) -> bytes:
-        """The frame message for the run's frame `values` (Run.step), with its scalars as metadata."""
-        scalars = run.scalars(values)
+        """The frame message for the run's frame `values` (Run.step), with its metadata fields."""
         chunks = [values[self.singles].astype("<f4").tobytes(), _half(values[self.halves]).tobytes(),
                   quantise(values[self.grids]).tobytes()]
-        shown_range = None
-        if self.projection is not None:
-            projection = values[self.projection]
-            shown_range = projection_range(projection)
-            chunks.append(quantise(projection, *shown_range).tobytes())
+        ranges = {}
+        for name, where in self.own_range:
+            shown = values[where]
+            ranges[f"{name}_range"] = list(projection_range(shown))
+            chunks.append(quantise(shown, *ranges[f"{name}_range"]).tobytes())
         metadata = {
             "kind": "frame",
             "epoch": run.epoch,
             "status": run.status,
-            "train_loss": finite_or_none(scalars["train_loss"]),
-            "test_loss": finite_or_none(scalars["test_loss"]),
-            "train_accuracy": scalars["train_accuracy"],
-            "test_accuracy": scalars["test_accuracy"],
+            **run.metadata(values),
             "layer_sizes": self.layer_sizes,
-            "probe_accuracy": scalars["probe_accuracy"],
-            "input_probe_accuracy": scalars["input_probe_accuracy"],
             "view_layer": self.layer,
             "data_version": data_version,
             "grid_range": list(GRID_RANGE),
-            "projection_range": list(shown_range) if shown_range else None,
+            **{f"{field.sent_as}_range": None for field in FIELDS if field.wire == U8_OWN_RANGE},
+            **ranges,
         }
         return _header(metadata, self.arrays_json) + b"".join(chunks)
 

@@ -13,6 +13,7 @@ from ..engine import program
 from ..engine.config import Config, finite_or_none
 from ..engine.data import DATASETS, EXTENT, MAX_SAMPLES, is_regression
 from ..engine.features import FEATURES
+from ..engine.fields import FIELDS
 from ..engine.pictures import DENSITY, THUMBNAIL
 from ..engine.network import ACTIVATIONS, INITS, MAX_LAYERS, MAX_WIDTH
 from ..engine.run import Run, Snapshot as EngineSnapshot, export_run, import_run
@@ -48,7 +49,7 @@ def _state(run: Run) -> schemas.SessionState:
         return schemas.SessionState(epoch=run.epoch, status=run.status, train_loss=None, test_loss=None,
                                     train_accuracy=None, test_accuracy=None)
     return schemas.SessionState(
-        epoch=run.epoch, status=run.status, train_loss=finite_or_none(snap.train_loss), test_loss=finite_or_none(snap.test_loss),
+        epoch=run.epoch, status=run.status, train_loss=snap.train_loss, test_loss=snap.test_loss,
         train_accuracy=snap.train_accuracy, test_accuracy=snap.test_accuracy,
     )
 
@@ -169,26 +170,22 @@ def delete_session(request: Request, session_id: str) -> Response:
 
 
 def snapshot_reply(run: Run, snap: EngineSnapshot) -> schemas.Snapshot:
+    """The snapshot reply: each field in the JSON form of its kind (schemas.JSON_FORMS)."""
     extent = [-EXTENT, EXTENT, -EXTENT, EXTENT]
     grid = lambda values: schemas.Grid(extent=extent, resolution=len(values), values=clean(values))
-    state = _state(run)
+    forms = {
+        "number": lambda value: value,  # a metadata field: JSON-ready already
+        "numbers": lambda values: clean(values) if isinstance(values, np.ndarray) else values,
+        "numbers per layer": lambda layers: [clean(v) for v in layers],
+        "matrix per layer": lambda layers: [clean(v) for v in layers],
+        "grid": grid,
+        "grids per layer": lambda layers: [[grid(n) for n in layer] for layer in layers],
+        "points per layer": lambda layers: [clean(v) for v in layers],
+    }
     return schemas.Snapshot(
-        epoch=snap.epoch, status=snap.status,
-        train_loss=state.train_loss, test_loss=state.test_loss,
-        train_accuracy=snap.train_accuracy, test_accuracy=snap.test_accuracy,
-        layer_sizes=run.layer_sizes(),
-        output=grid(snap.output),
-        neurons=[[grid(n) for n in layer] for layer in snap.neurons],
-        weights=[clean(w) for w in snap.weights],
-        biases=[clean(b) for b in snap.biases],
-        gradient_norms=clean(snap.gradient_norms),
-        update_ratios=clean(snap.update_ratios),
-        saturation=clean(snap.saturation),
-        layers=[schemas.LayerView(projection=clean(p), probe_accuracy=a)
-                for p, a in zip(snap.projections, snap.probe_accuracy)],
-        input_probe_accuracy=snap.input_probe_accuracy,
-        train_points=snap.train_points.tolist(),
-        test_points=snap.test_points.tolist(),
+        epoch=snap.epoch, status=snap.status, layer_sizes=run.layer_sizes(),
+        train_points=snap.train_points.tolist(), test_points=snap.test_points.tolist(),
+        **{f.name: forms[f.kind.json](getattr(snap, f.name)) for f in FIELDS},
     )
 
 

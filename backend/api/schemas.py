@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from ..engine.config import MAX_SEED, Config, Finite
+from ..engine.fields import FIELDS
 
 MAX_EPOCHS = 10000  # epochs one train request may ask for
 MAX_PREDICT = 10000  # points one predict request may ask about
@@ -57,35 +58,32 @@ class Grid(BaseModel):
     values: list[list[float | None]] = Field(description="rows from the top (x2 = max) down")
 
 
-class LayerView(BaseModel):
-    projection: list[list[float | None]] = Field(
-        description="per point (train then test): 2-D coordinates on the layer's top two principal axes of the "
-        "training points (the raw units when the layer has two or fewer)"
-    )
-    probe_accuracy: float | None = Field(
-        description="training accuracy of a ridge-regularised linear read-out of this layer (null for regression)"
-    )
+Numbers = list[float | None]
+JSON_FORMS = {  # the JSON type of each form of frame field (fields.Kind.json)
+    "number": float | None,
+    "numbers": Numbers,
+    "numbers per layer": list[Numbers],
+    "matrix per layer": list[list[Numbers]],
+    "grid": Grid,
+    "grids per layer": list[list[Grid]],
+    "points per layer": list[list[Numbers]],
+}
 
 
-class Snapshot(BaseModel):
+class FrameBase(BaseModel):
     epoch: int
     status: str
-    train_loss: float | None
-    test_loss: float | None
-    train_accuracy: float | None
-    test_accuracy: float | None
     layer_sizes: list[int] = Field(description="features, hidden layers, output")
-    output: Grid
-    neurons: list[list[Grid]] = Field(description="per hidden layer, per neuron")
-    weights: list[list[list[float | None]]] = Field(description="per weight layer: [fan_in][fan_out]")
-    biases: list[list[float | None]]
-    gradient_norms: list[float | None]
-    update_ratios: list[float | None]
-    saturation: list[float | None]
-    layers: list[LayerView]
-    input_probe_accuracy: float | None
-    train_points: list[list[float]]
+    train_points: list[list[float]] = Field(description="x1, x2, label of every training point")
     test_points: list[list[float]]
+
+
+# One full frame: its every field as fields.FIELDS declares it, in the JSON form of its kind.
+Snapshot = create_model(
+    "Snapshot",
+    __base__=FrameBase,
+    **{f.name: (JSON_FORMS[f.kind.json], Field(description=f.description)) for f in FIELDS},
+)
 
 
 class Leaf(Strict):

@@ -17,6 +17,7 @@ from . import program
 from .config import RESTARTING, Config, finite_or_none
 from .data import MAX_SAMPLES, SLOTS, make_dataset, slots_for
 from .features import FEATURES
+from .fields import FIELD, FIELDS, META, Network, gather, positions
 from .frame import empty_axes
 from .network import INIT_INDEX, Arch, make_arch
 from .pictures import WIDTHS, width_for
@@ -28,49 +29,20 @@ PREDICT_CHUNK = 1024  # points per compiled predict call: a shape fixed so that 
 
 @dataclass
 class Snapshot:
-    """One frame on the host: numpy arrays sliced to the real network, plus its scalars."""
+    """One frame on the host: every field of fields.FIELDS sliced to the real network (read them as
+    attributes: snapshot.output), the metadata fields as JSON-ready values, plus the run's points."""
 
     epoch: int
     status: str
-    train_loss: float
-    test_loss: float
-    train_accuracy: float | None
-    test_accuracy: float | None
-    output: np.ndarray  # (DENSITY, DENSITY) float32
-    neurons: list[np.ndarray]  # per hidden layer: (width, THUMBNAIL, THUMBNAIL)
-    weights: list[np.ndarray]  # per weight layer, input side first: (fan_in, fan_out)
-    biases: list[np.ndarray]  # per weight layer: (fan_out,)
-    gradient_norms: np.ndarray
-    update_ratios: np.ndarray
-    saturation: np.ndarray
-    projections: list[np.ndarray]  # per hidden layer: (n_points, 2), train points then test points
-    probe_accuracy: list[float | None]
-    input_probe_accuracy: float | None
+    fields: dict
     train_points: np.ndarray  # (n_train, 3) x1, x2, label
     test_points: np.ndarray  # (n_test, 3)
 
-
-@dataclass(eq=False)
-class Positions:
-    """Where each of a frame's fields lies in its host vector (see Run.values): int index arrays.
-
-    Indexing the vector with one gathers that field, sliced to the real network, in one step.
-    """
-
-    train_loss: np.ndarray
-    test_loss: np.ndarray
-    train_accuracy: np.ndarray
-    test_accuracy: np.ndarray
-    output: np.ndarray
-    neurons: list[np.ndarray]
-    weights: list[np.ndarray]
-    biases: list[np.ndarray]
-    gradient_norms: np.ndarray
-    update_ratios: np.ndarray
-    saturation: np.ndarray
-    projections: list[np.ndarray]
-    probe_accuracy: np.ndarray
-    input_probe_accuracy: np.ndarray
+    def __getattr__(self, name: str):
+        try:
+            return self.__dict__["fields"][name]
+        except KeyError:
+            raise AttributeError(name) from None
 
 
 @lru_cache(maxsize=64)
@@ -224,7 +196,7 @@ class Run:
         packed_pictures = program.draw(self.packed, self.settings, width=self.width)
         values = np.concatenate([np.asarray(packed_frame), np.asarray(packed_pictures)])
         self.epoch += epochs
-        train_loss, test_loss = float(values[self.positions.train_loss]), float(values[self.positions.test_loss])
+        train_loss, test_loss = (float(values[self.positions[name]]) for name in ("train_loss", "test_loss"))
         if not (math.isfinite(train_loss) and math.isfinite(test_loss)):
             self.status = "diverged"
         self.values, self._taken, self._snapshot = values, (self.epoch, self.status), None
@@ -269,71 +241,36 @@ class Run:
 
     def weights(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """The current real weights and biases per weight layer, input side first; features in registry order."""
-        return self._real_weights(self.state.params)
+        params, net = self.state.params, self._network()
+        return FIELD["weights"].kind.real(params, net), FIELD["biases"].kind.real(params, net)
 
-    def _real_weights(self, params) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Real weights and biases per weight layer of padded params (arrays, or their positions)."""
-        rows, weights, biases = self._feature_rows, [], []
-        for layer, width in enumerate(self.config.hidden_layers):
-            weights.append(params.w[layer][rows, :width])
-            biases.append(params.b[layer][:width])
-            rows = slice(0, width)
-        weights.append(params.w_out[rows][:, None])
-        biases.append(np.asarray([params.b_out]))
-        return weights, biases
+    def _network(self) -> Network:
+        n_points = len(self.train_points) + len(self.test_points)
+        rows = [i for i, name in enumerate(FEATURES) if name in self.config.features]
+        return Network(feature_rows=rows, widths=list(self.config.hidden_layers), points=n_points)
 
-    @property
-    def _feature_rows(self) -> list[int]:
-        return [i for i, name in enumerate(FEATURES) if name in self.config.features]
-
-    def _positions(self) -> Positions:
-        """Where each field of this network's frames lies in their host vector: frame, then pictures."""
+    def _positions(self) -> dict:
+        """Where each field of this network's frames lies in their host vector: the frame's, then the pictures'."""
         frame_layout = program.frame_layout(len(self.dataset.x))
-        frame = frame_layout.indices()
-        pictures = program.pictures_layout(self.width).indices(frame_layout.size)
-        weights, biases = self._real_weights(frame.params)
-        n_real = len(self.train_points) + len(self.test_points)  # train then test fill the first slots
-        widths, weight_layers = self.config.hidden_layers, slice(0, self.depth + 1)
-        return Positions(
-            train_loss=frame.train_loss,
-            test_loss=frame.test_loss,
-            train_accuracy=frame.train_accuracy,
-            test_accuracy=frame.test_accuracy,
-            output=pictures.output,
-            neurons=[pictures.neurons[layer, :w] for layer, w in enumerate(widths)],
-            weights=weights,
-            biases=biases,
-            gradient_norms=frame.gradient_norms[weight_layers],
-            update_ratios=frame.update_ratios[weight_layers],
-            saturation=frame.saturation[weight_layers],
-            projections=[frame.projections[layer][:n_real] for layer in range(len(widths))],
-            probe_accuracy=frame.probe_accuracy[: len(widths)],
-            input_probe_accuracy=frame.input_probe_accuracy,
-        )
+        padded = {**frame_layout.indices()._asdict(),
+                  **program.pictures_layout(self.width).indices(frame_layout.size)._asdict()}
+        return positions(padded, self._network())
 
-    def scalars(self, values: np.ndarray) -> dict:
-        """A frame's losses and accuracies from its host vector; accuracies are None for regression."""
-        p = self.positions
-        classify = not self.config.regression
-        accuracy = lambda v: finite_or_none(float(v)) if classify else None
-        return dict(
-            train_loss=float(values[p.train_loss]),
-            test_loss=float(values[p.test_loss]),
-            train_accuracy=accuracy(values[p.train_accuracy]),
-            test_accuracy=accuracy(values[p.test_accuracy]),
-            probe_accuracy=[accuracy(v) for v in values[p.probe_accuracy]],
-            input_probe_accuracy=accuracy(values[p.input_probe_accuracy]),
-        )
+    def metadata(self, values: np.ndarray) -> dict:
+        """A frame's metadata fields (fields.META) from its host vector, as JSON-ready values: numbers, or lists
+        of them, with None for what is not finite and for accuracies of a regression."""
+        return {field.name: self._read(field, values[self.positions[field.name]])
+                for field in FIELDS if field.wire == META}
+
+    def _read(self, field, value: np.ndarray):
+        if field.classification and self.config.regression:
+            value = np.full(value.shape, np.nan)
+        return finite_or_none(float(value)) if value.ndim == 0 else [finite_or_none(float(v)) for v in value]
 
     def _snapshot_of(self, values: np.ndarray, epoch: int, status: str) -> Snapshot:
-        """Every field the positions name, gathered from the host vector; the scalars as `scalars` reads them."""
-        scalars = self.scalars(values)
-        arrays = {
-            name: [values[i] for i in where] if isinstance(where, list) else values[where]
-            for name, where in vars(self.positions).items()
-            if name not in scalars
-        }
-        return Snapshot(epoch=epoch, status=status, **scalars, **arrays,
+        """Every field, gathered from the host vector; the metadata fields as `metadata` reads them."""
+        fields = {name: gather(values, where) for name, where in self.positions.items()}
+        return Snapshot(epoch=epoch, status=status, fields={**fields, **self.metadata(values)},
                         train_points=self.train_points, test_points=self.test_points)
 
 

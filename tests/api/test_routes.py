@@ -108,9 +108,9 @@ def test_snapshot_has_every_part_of_a_frame(client, session_id):
     assert [len(layer) for layer in snap["neurons"]] == [4, 2]
     assert [np.shape(w) for w in snap["weights"]] == [(2, 4), (4, 2), (2, 1)]
     assert len(snap["gradient_norms"]) == len(snap["update_ratios"]) == len(snap["saturation"]) == 3
-    assert len(snap["layers"]) == 2
-    assert len(snap["layers"][0]["projection"]) == len(snap["train_points"]) + len(snap["test_points"]) == 500
-    assert all(0 <= layer["probe_accuracy"] <= 1 for layer in snap["layers"])
+    assert len(snap["projections"]) == len(snap["probe_accuracy"]) == 2
+    assert len(snap["projections"][0]) == len(snap["train_points"]) + len(snap["test_points"]) == 500
+    assert all(0 <= accuracy <= 1 for accuracy in snap["probe_accuracy"])
 
 
 def test_predict_matches_the_output_grid_sign(client, session_id):
