@@ -11,7 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
+import jax
 import numpy as np
+
+from .network import MAX_LAYERS, MAX_WIDTH, Params
+from .pictures import DENSITY, THUMBNAIL
 
 
 class Network(NamedTuple):
@@ -36,10 +40,23 @@ def _biases(params, net: Network) -> list[np.ndarray]:
     return [*(params.b[layer][:width] for layer, width in enumerate(net.widths)), np.asarray([params.b_out])]
 
 
-class Kind(NamedTuple):
-    """A shape of field: what of its padded array is real for a network, the form its JSON takes (api/schemas.py
-    gives each form its type), and how a stream frame carries it when it is an array (`ARRAYS`)."""
+class Sizes(NamedTuple):
+    """The static sizes of a frame's padded arrays: the data slots of its advance program and the width of its
+    picture program."""
 
+    slots: int
+    picture_width: int
+
+
+def _params(sizes: Sizes) -> Params:
+    return Params(w=(MAX_LAYERS, MAX_WIDTH, MAX_WIDTH), b=(MAX_LAYERS, MAX_WIDTH), w_out=(MAX_WIDTH,), b_out=())
+
+
+class Kind(NamedTuple):
+    """A shape of field: its padded shape, what of it is real for a network, the form its JSON takes
+    (api/schemas.py gives each form its type), and how a stream frame carries it when it is an array (`ARRAYS`)."""
+
+    padded: Callable[[Sizes], tuple | Params]
     real: Callable[[np.ndarray, Network], np.ndarray | list[np.ndarray]]
     json: str
     arrays: str = "one"
@@ -48,15 +65,18 @@ class Kind(NamedTuple):
 # A list field (one array per layer) goes in a stream frame as one array per layer, NAME.i ("each"), as one
 # array joined along the first axis ("joined"), or only the viewed layer's ("viewed"); others as one array.
 ARRAYS = ("one", "each", "joined", "viewed")
-SCALAR = Kind(lambda where, net: where, "number")
-PER_WEIGHT_LAYER = Kind(lambda where, net: where[: len(net.widths) + 1], "numbers")  # input side first
-PER_HIDDEN_LAYER = Kind(lambda where, net: where[: len(net.widths)], "numbers")
-WEIGHT_MATRICES = Kind(_weights, "matrix per layer", "each")  # read from the frame's params
-BIAS_VECTORS = Kind(_biases, "numbers per layer", "each")
-GRID = Kind(lambda where, net: where, "grid")  # over the plane, row 0 at the top
-NEURON_GRIDS = Kind(lambda where, net: [where[layer, :w] for layer, w in enumerate(net.widths)], "grids per layer",
+SCALAR = Kind(lambda sizes: (), lambda where, net: where, "number")
+PER_WEIGHT_LAYER = Kind(lambda sizes: (MAX_LAYERS + 1,), lambda where, net: where[: len(net.widths) + 1],
+                        "numbers")  # input side first; the output layer's at index depth
+PER_HIDDEN_LAYER = Kind(lambda sizes: (MAX_LAYERS,), lambda where, net: where[: len(net.widths)], "numbers")
+WEIGHT_MATRICES = Kind(_params, _weights, "matrix per layer", "each")  # read from the frame's params
+BIAS_VECTORS = Kind(_params, _biases, "numbers per layer", "each")
+GRID = Kind(lambda sizes: (DENSITY, DENSITY), lambda where, net: where, "grid")  # over the plane, row 0 at the top
+NEURON_GRIDS = Kind(lambda sizes: (MAX_LAYERS, sizes.picture_width, THUMBNAIL, THUMBNAIL),
+                    lambda where, net: [where[layer, :w] for layer, w in enumerate(net.widths)], "grids per layer",
                     "joined")
-LAYER_POINTS = Kind(lambda where, net: [where[layer][: net.points] for layer in range(len(net.widths))],
+LAYER_POINTS = Kind(lambda sizes: (MAX_LAYERS, sizes.slots, 2),
+                    lambda where, net: [where[layer][: net.points] for layer in range(len(net.widths))],
                     "points per layer", "viewed")
 
 # How a field travels in a stream frame: as metadata (JSON), or as arrays of one element type.
@@ -103,6 +123,14 @@ FIELDS = (
           "points (the raw units when the layer has two or fewer)", wire_name="projection"),
 )
 FIELD = {field.name: field for field in FIELDS}
+
+
+def padded_shapes(sizes: Sizes) -> dict:
+    """Each padded array a frame is computed as, by name, as float32 shapes (for packing.Layout)."""
+    as_struct = lambda shape: jax.ShapeDtypeStruct(shape, np.float32)
+    shapes = {field.reads: field.kind.padded(sizes) for field in FIELDS}
+    return {name: jax.tree.map(as_struct, shape, is_leaf=lambda s: isinstance(s, tuple) and not isinstance(s, Params))
+            for name, shape in shapes.items()}
 
 
 def positions(padded: dict, net: Network) -> dict:

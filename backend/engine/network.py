@@ -34,9 +34,9 @@ ACTIVATIONS = {
 ACTIVATION_INDEX = {name: i for i, name in enumerate(ACTIVATIONS)}
 OUTPUT_ACTIVATIONS = ("linear", "sigmoid", "tanh")  # what the output unit can be (see Config.output_activation)
 # Each activation's place among OUTPUT_ACTIVATIONS (make_arch refuses the others as outputs).
-_OUTPUT_SLOT = jnp.asarray([OUTPUT_ACTIVATIONS.index(n) if n in OUTPUT_ACTIVATIONS else 0 for n in ACTIVATIONS])
+_OUTPUT_SLOT = np.asarray([OUTPUT_ACTIVATIONS.index(n) if n in OUTPUT_ACTIVATIONS else 0 for n in ACTIVATIONS])
 ACTIVATION_FUNCTIONS = [f for f, _ in ACTIVATIONS.values()]  # in index order
-_PEAK_SLOPES = jnp.asarray([slope for _, slope in ACTIVATIONS.values()], jnp.float32)
+_PEAK_SLOPES = np.asarray([slope for _, slope in ACTIVATIONS.values()], np.float32)
 
 
 class Params(NamedTuple):
@@ -94,7 +94,7 @@ def relative_slope(index: jax.Array, derivative: jax.Array) -> jax.Array:
 
     The size, not the signed value: sin's derivative runs down to −1 where the unit is fully live.
     """
-    return jnp.abs(derivative) / _PEAK_SLOPES[index]
+    return jnp.abs(derivative) / jnp.asarray(_PEAK_SLOPES)[index]
 
 
 def score(arch: Arch, output: jax.Array) -> jax.Array:
@@ -216,7 +216,7 @@ def _output_with_derivative(index: jax.Array, logit: jax.Array) -> tuple[jax.Arr
     the activation, its derivative) — and a training step runs it for every batch.
     """
     pairs = [jax.jvp(ACTIVATIONS[name][0], (logit,), (jnp.ones_like(logit),)) for name in OUTPUT_ACTIVATIONS]
-    which = _OUTPUT_SLOT[index]
+    which = jnp.asarray(_OUTPUT_SLOT)[index]
     return jax.lax.select_n(which, *(v for v, _ in pairs)), jax.lax.select_n(which, *(d for _, d in pairs))
 
 

@@ -24,10 +24,11 @@ import numpy as np
 from .data import SLOTS, Dataset
 from .executables import Program
 from .features import compute_features
-from .frame import empty_axes, make_frame, moments, probe_accuracy
+from .fields import Sizes, padded_shapes
+from .frame import Frame, make_frame, moments, probe_accuracy
 from .network import MAX_WIDTH, NARROW, Arch, fitting_width, forward, init_params, make_arch, narrow, score, widen
 from .packing import Layout
-from .pictures import WIDTHS, pictures
+from .pictures import WIDTHS, Pictures, pictures
 from .training import Data, Hyper, TrainState, init_opt_states, train_epochs
 
 TRACES: Counter = Counter()  # how often each program was traced; tests assert it stops growing
@@ -62,8 +63,8 @@ def _fresh(seed: jax.Array, arch: Arch, init: jax.Array, scale: jax.Array) -> Tr
 
 def _templates():
     arch = make_arch(["x1"], [], "tanh", "tanh")
-    hyper = Hyper(*(jnp.zeros((), dtype) for dtype in (jnp.float32, jnp.int32, jnp.int32, jnp.int32, jnp.int32, jnp.float32)))
-    state = jax.eval_shape(_fresh, jnp.int32(0), arch, jnp.int32(0), jnp.float32(1))
+    hyper = Hyper(*(np.zeros((), dtype) for dtype in (np.float32, np.int32, np.int32, np.int32, np.int32, np.float32)))
+    state = jax.eval_shape(_fresh, np.int32(0), arch, np.int32(0), np.float32(1))
     return state, (arch, hyper)
 
 
@@ -91,10 +92,9 @@ def slots_of(data: jax.Array) -> int:
 
 @cache
 def frame_layout(slots: int) -> Layout:
-    """Frame <-> one vector, for a network over `slots` data slots."""
-    arch, hyper = _SETTINGS_TEMPLATE
-    shapes = jax.eval_shape(make_frame, _STATE_TEMPLATE, arch, hyper, _data_template(slots), empty_axes())[0]
-    return Layout(shapes)
+    """Frame <-> one vector, for a network over `slots` data slots (shapes as engine/fields.py declares them)."""
+    shapes = padded_shapes(Sizes(slots, picture_width=0))
+    return Layout(Frame(**{name: shapes[name] for name in Frame._fields}))
 
 
 @_program
@@ -129,9 +129,9 @@ def advance(state: jax.Array, settings: jax.Array, data: jax.Array, prev_axes: j
 
 @cache
 def pictures_layout(width: int) -> Layout:
-    """Pictures <-> one vector, for the picture program of `width`."""
-    arch, _ = _SETTINGS_TEMPLATE
-    return Layout(jax.eval_shape(partial(pictures, width=width), _STATE_TEMPLATE.params, arch))
+    """Pictures <-> one vector, for the picture program of `width` (shapes as engine/fields.py declares them)."""
+    shapes = padded_shapes(Sizes(slots=0, picture_width=width))
+    return Layout(Pictures(**{name: shapes[name] for name in Pictures._fields}))
 
 
 @_program

@@ -168,7 +168,7 @@ def _apply(optimizer, learning_rate, grads, opt_states, params):
 
 
 # Primes above MAX_SAMPLES: a stride of any of them visits every one of n ≤ MAX_SAMPLES slots once.
-_STRIDES = jnp.asarray([2003, 2011, 2017, 2027, 2029, 2039, 2053, 2063, 2069, 2081, 2083, 2087, 2089, 2099, 2111, 2113])
+_STRIDES = np.asarray([2003, 2011, 2017, 2027, 2029, 2039, 2053, 2063, 2069, 2081, 2083, 2087, 2089, 2099, 2111, 2113])
 
 
 def train_epochs(state: TrainState, arch: Arch, hyper: Hyper, data: Data, epochs: jax.Array):
@@ -213,7 +213,7 @@ def train_epochs(state: TrainState, arch: Arch, hyper: Hyper, data: Data, epochs
         # call is a loop of its own on a CPU, and split, randint and choice make half a dozen.
         bits = jax.random.bits(key, (4,), jnp.uint32)
         offset = (bits[0] % n_train.astype(jnp.uint32)).astype(jnp.int32)
-        stride = _STRIDES[bits[1] % len(_STRIDES)] % n_train
+        stride = jnp.asarray(_STRIDES)[bits[1] % len(_STRIDES)] % n_train
         key = bits[2:]
         carry = (theta, opt_states, offset, stride, last)
         theta, opt_states, _, _, last = jax.lax.fori_loop(0, steps, step, carry)

@@ -1,13 +1,19 @@
 """The frame's one declaration covers everything the engine computes, and every form derives from it."""
 from __future__ import annotations
 
+from functools import partial
+
+import jax
 import numpy as np
+import pytest
 
 from backend.api import schemas
+from backend.engine import program
+from backend.engine.data import SLOTS
 from backend.engine.config import Config
 from backend.engine.fields import ARRAYS, FIELDS, META
-from backend.engine.frame import Frame
-from backend.engine.pictures import Pictures
+from backend.engine.frame import Frame, empty_axes, make_frame
+from backend.engine.pictures import WIDTHS, Pictures, pictures
 from backend.engine.run import Run
 
 
@@ -29,3 +35,22 @@ def test_the_snapshot_reply_has_each_field_and_the_snapshot_each_value():
             assert len(value) in (2, 3) and all(isinstance(v, np.ndarray) for v in value)
         else:
             assert isinstance(value, np.ndarray) and np.all(np.isfinite(value))
+
+
+@pytest.mark.parametrize("slots", SLOTS)
+def test_the_declared_frame_shapes_are_the_ones_make_frame_computes(slots):
+    state, (arch, hyper) = program._STATE_TEMPLATE, program._SETTINGS_TEMPLATE
+    data = program._data_template(slots)
+    computed = jax.eval_shape(make_frame, state, arch, hyper, data, empty_axes())[0]
+    assert jax.tree.structure(computed) == program.frame_layout(slots).treedef
+    assert [(tuple(leaf.shape), leaf.dtype) for leaf in jax.tree.leaves(computed)] == [
+        (shape, dtype) for shape, dtype in zip(program.frame_layout(slots).shapes, program.frame_layout(slots).dtypes)
+    ]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_declared_picture_shapes_are_the_ones_pictures_computes(width):
+    computed = jax.eval_shape(partial(pictures, width=width), program._STATE_TEMPLATE.params, program._SETTINGS_TEMPLATE[0])
+    layout = program.pictures_layout(width)
+    assert jax.tree.structure(computed) == layout.treedef
+    assert [(tuple(leaf.shape), leaf.dtype) for leaf in jax.tree.leaves(computed)] == list(zip(layout.shapes, layout.dtypes))
