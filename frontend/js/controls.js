@@ -168,6 +168,13 @@ export function bindControls(options, current, change, actions) {
   });
   $("remove-layer").addEventListener("click", () => change({ hidden_layers: current().hidden_layers.slice(0, -1) }));
 
+  // On a phone the settings fold away under a button, so that the output is on the first screen.
+  const toggle = $("settings-toggle");
+  toggle.addEventListener("click", () => {
+    const open = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", String(open));
+  });
+
   return function sync(state) {
     for (const field of Object.keys(menus)) $(field.replaceAll("_", "-")).value = /** @type {any} */ (state)[field];
     for (const field of Object.keys(numeric)) choose($(field.replaceAll("_", "-")), /** @type {any} */ (state)[field]);

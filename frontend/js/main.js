@@ -5,7 +5,7 @@
  *
  * The parts: state.js (the state and the URL), session.js (the session and its stream), display.js
  * (drawing what the stream sends), controls.js and transport.js (the controls), custom.js (drawn
- * points), network.js and output.js (the two panels that take pointer input).
+ * points), network.js and output.js (the two panels that take pointer input), layout.js (Tab order).
  */
 import { getOptions } from "./api.js";
 import { $, say } from "./dom.js";
@@ -18,6 +18,7 @@ import { drawLegend } from "./charts.js";
 import { bindControls } from "./controls.js";
 import { bindTransport } from "./transport.js";
 import { addPoint, chooseDataset, clearPoints, pointsOnScreen } from "./custom.js";
+import { followVisualOrder } from "./layout.js";
 
 const SEED_DRAWS = 100000; // new data draws its seed below this: short links, far more data sets than anyone tries
 
@@ -149,6 +150,7 @@ async function start() {
   }
 
   window.addEventListener("resize", () => { network.invalidate(); display.invalidate(); });
+  followVisualOrder($("panels"));
   reshape();
   show();
   display.start();

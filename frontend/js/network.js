@@ -46,7 +46,11 @@ export function createNetwork(root, inputs, layerWidth, on) {
   const tip = document.createElement("div");
   tip.className = "tip";
   tip.hidden = true;
-  root.replaceChildren(columns, tip);
+  const hint = document.createElement("p");
+  hint.className = "scroll-hint";
+  hint.textContent = "Scroll sideways to see every layer";
+  hint.hidden = true;
+  root.replaceChildren(columns, hint, tip);
 
   /** @type {string[]} */ let active = [];
   /** @type {number[]} */ let widths = [];
@@ -132,6 +136,15 @@ export function createNetwork(root, inputs, layerWidth, on) {
     outputNode.width = outputNode.height = 100;
     out.append(outputNode);
     dirty = true;
+    hintScroll();
+  }
+
+  /** When the diagram is wider than its panel, say so: a note, and a fade on each edge with layers behind it. */
+  function hintScroll() {
+    const behind = columns.scrollWidth - columns.clientWidth;
+    hint.hidden = behind <= 1;
+    columns.classList.toggle("more-left", columns.scrollLeft > 1);
+    columns.classList.toggle("more-right", columns.scrollLeft < behind - 1);
   }
 
   /** @param {string} title @param {string} kind */
@@ -276,8 +289,8 @@ export function createNetwork(root, inputs, layerWidth, on) {
     tip.style.top = `${event.clientY - outer.top + 12}px`;
   });
   columns.addEventListener("pointerleave", () => { tip.hidden = true; });
-  columns.addEventListener("scroll", () => { dirty = true; });
-  new ResizeObserver(() => { dirty = true; }).observe(columns);
+  columns.addEventListener("scroll", () => { dirty = true; hintScroll(); });
+  new ResizeObserver(() => { dirty = true; hintScroll(); }).observe(columns);
 
   return { build, draw, invalidate: () => { dirty = true; } };
 }
