@@ -57,6 +57,15 @@ async function request(path, init) {
   return reply.status === 204 ? null : reply.json();
 }
 
+/**
+ * The number a bound states. The server states every bound the page reads, so a missing one is a bug here.
+ * @param {number | undefined} value @returns {number}
+ */
+export function stated(value) {
+  if (value === undefined) throw new Error("GET /api/options lacks a bound the page reads");
+  return value;
+}
+
 /** The bytes a base64 string carries. @param {string} text */
 function bytes(text) {
   return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));

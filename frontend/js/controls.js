@@ -5,6 +5,7 @@
  * `sync` shows a state in them.
  */
 import { $ } from "./dom.js";
+import { stated } from "./api.js";
 import { drawGrid } from "./heatmap.js";
 import { CONFIG_FIELDS } from "./state.js";
 
@@ -108,8 +109,7 @@ export function bindControls(options, current, change, actions) {
   };
   for (const [field, [step, show, scale]] of Object.entries(sliders)) {
     const input = $(field.replaceAll("_", "-"));
-    const { minimum = 0, maximum = 0 } = bounds[field];
-    Object.assign(input, { min: minimum * scale, max: maximum * scale, step });
+    Object.assign(input, { min: stated(bounds[field].minimum) * scale, max: stated(bounds[field].maximum) * scale, step });
     const shown = $(`${field.replaceAll("_", "-")}-value`);
     input.addEventListener("input", () => { shown.textContent = show(Number(input.value)); });
     input.addEventListener("change", () => change({ [field]: Math.round((Number(input.value) / scale) * 100) / 100 }));
@@ -121,7 +121,9 @@ export function bindControls(options, current, change, actions) {
     const input = $(field.replaceAll("_", "-"));
     const bound = bounds[field];
     const integer = CONFIG_FIELDS[field] === "int";
-    Object.assign(input, { min: bound.minimum ?? bound.exclusiveMinimum, max: bound.maximum, step: integer ? 1 : "any" });
+    Object.assign(input, {
+      min: bound.minimum ?? stated(bound.exclusiveMinimum), max: stated(bound.maximum), step: integer ? 1 : "any",
+    });
     input.addEventListener("change", () => {
       const v = Number(input.value);
       const ok = input.value !== "" && Number.isFinite(v) && within(bound, v) && (!integer || Number.isInteger(v));
@@ -161,10 +163,10 @@ export function bindControls(options, current, change, actions) {
   $("regenerate").addEventListener("click", actions.regenerate);
   $("clear-points").addEventListener("click", actions.clearPoints);
 
-  const layers = bounds.hidden_layers;
+  const deepest = stated(bounds.hidden_layers.maxItems);
   $("add-layer").addEventListener("click", () => {
     const hidden = current().hidden_layers;
-    if (hidden.length < (layers.maxItems ?? 0)) change({ hidden_layers: [...hidden, NEW_LAYER_WIDTH] });
+    if (hidden.length < deepest) change({ hidden_layers: [...hidden, NEW_LAYER_WIDTH] });
   });
   $("remove-layer").addEventListener("click", () => change({ hidden_layers: current().hidden_layers.slice(0, -1) }));
 
@@ -199,7 +201,7 @@ export function bindControls(options, current, change, actions) {
     $("clear-points").hidden = !custom;
     for (const id of ["noise", "num-samples"]) $(id).disabled = custom;
     $("hidden-count").textContent = `${state.hidden_layers.length} hidden layer${state.hidden_layers.length === 1 ? "" : "s"}`;
-    $("add-layer").disabled = state.hidden_layers.length >= (layers.maxItems ?? 0);
+    $("add-layer").disabled = state.hidden_layers.length >= deepest;
     $("remove-layer").disabled = state.hidden_layers.length === 0;
   };
 }

@@ -7,7 +7,7 @@
  * (drawing what the stream sends), controls.js and transport.js (the controls), custom.js (drawn
  * points), network.js and output.js (the two panels that take pointer input), layout.js (Tab order).
  */
-import { getOptions } from "./api.js";
+import { getOptions, stated } from "./api.js";
 import { $, say } from "./dom.js";
 import { configChanges, configOf, createStore, defaultState, fromURL } from "./state.js";
 import { openSession } from "./session.js";
@@ -38,22 +38,24 @@ async function start() {
   const defaults = defaultState(options.defaults);
   const store = createStore(fromURL(location.search, defaults), defaults);
   const regression = new Set(options.regression_datasets);
-  const maxPoints = options.bounds.custom_points.maxItems ?? 0;
-  const layerWidth = options.bounds.hidden_layers.items ?? {};
+  const maxPoints = stated(options.bounds.custom_points.maxItems);
+  const fewestFeatures = stated(options.bounds.features.minItems);
+  const widths = options.bounds.hidden_layers.items ?? {};
+  const layerWidth = { minimum: stated(widths.minimum), maximum: stated(widths.maximum) };
   const inputs = {
     names: options.features, labels: options.feature_labels, maps: options.previews.features, cells: options.previews.cells,
   };
 
-  const network = createNetwork($("network"), inputs, { minimum: layerWidth.minimum ?? 1, maximum: layerWidth.maximum ?? 1 }, {
+  const network = createNetwork($("network"), inputs, layerWidth, {
     toggleFeature(name) {
       const chosen = store.get().features;
       const features = options.features.filter((f) => (f === name) !== chosen.includes(f));
-      if (features.length < (options.bounds.features.minItems ?? 0)) say("The network needs at least one input feature.");
+      if (features.length < fewestFeatures) say(`The network needs at least ${fewestFeatures} input feature${fewestFeatures === 1 ? "" : "s"}.`);
       else update({ features });
     },
     resize(layer, delta) {
       const hidden = [...store.get().hidden_layers];
-      hidden[layer] = Math.max(layerWidth.minimum ?? 1, Math.min(layerWidth.maximum ?? 1, hidden[layer] + delta));
+      hidden[layer] = Math.max(layerWidth.minimum, Math.min(layerWidth.maximum, hidden[layer] + delta));
       update({ hidden_layers: hidden });
     },
     hover: (target) => display.hover(target),
