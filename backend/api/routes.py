@@ -2,23 +2,26 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import functools
 
 import numpy as np
 from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from ..engine import program
-from ..engine.config import Config, finite_or_none
-from ..engine.data import DATASETS, EXTENT, MAX_SAMPLES, is_regression
+from ..engine import previews, program
+from ..engine.config import BOUNDS, Config, finite_or_none
+from ..engine.data import DATASETS, EXTENT, is_regression
 from ..engine.features import FEATURES
 from ..engine.fields import FIELDS
 from ..engine.pictures import DENSITY, THUMBNAIL
-from ..engine.network import ACTIVATIONS, INITS, MAX_LAYERS, MAX_WIDTH
+from ..engine.network import ACTIVATIONS, INITS
 from ..engine.run import Run, Snapshot as EngineSnapshot, export_run, import_run
-from ..engine.training import LOSSES, MAX_BATCH, OPTIMIZERS, REGULARIZATIONS
+from ..engine.training import LOSSES, OPTIMIZERS, REGULARIZATIONS
 from . import schemas
+from .encoding import quantise
 from .sessions import LiveSession, SessionLimit
 
 MAX_HEALTH_WAIT = 600.0  # seconds a health request may wait for the warm-up
@@ -79,30 +82,38 @@ async def get_health(
 
 @health.get("/options", response_model=schemas.Options)
 def get_options() -> schemas.Options:
-    """Every choice and bound, so clients never hard-code them."""
-    fields = Config.model_fields
-    bound = lambda name, kind: next(getattr(m, kind) for m in fields[name].metadata if hasattr(m, kind))
+    """Every choice and bound, and the previews of features and datasets, so clients never hard-code them."""
+    return _options()
+
+
+def _map(values: np.ndarray | None) -> str | None:
+    """A preview map as the reply carries it: uint8 over [-1, 1], row by row, base64."""
+    return None if values is None else base64.b64encode(quantise(values).tobytes()).decode("ascii")
+
+
+@functools.cache
+def _options() -> schemas.Options:
+    """The options reply, made once: the previews take a few hundred milliseconds to draw."""
     return schemas.Options(
         datasets=list(DATASETS),
         regression_datasets=[d for d in DATASETS if is_regression(d)],
         features=list(FEATURES),
+        feature_labels={name: feature.label for name, feature in FEATURES.items()},
         activations=list(ACTIVATIONS),
         inits=list(INITS),
         optimizers=list(OPTIMIZERS),
         losses=list(LOSSES),
         regularizations=list(REGULARIZATIONS),
         defaults=Config(),
-        limits={
-            "max_layers": MAX_LAYERS, "max_width": MAX_WIDTH, "max_batch": MAX_BATCH,
-            "min_samples": bound("num_samples", "ge"), "max_samples": MAX_SAMPLES,
-            "min_learning_rate": bound("learning_rate", "ge"), "max_learning_rate": bound("learning_rate", "le"),
-            "max_noise": bound("noise", "le"), "min_train_fraction": bound("train_fraction", "ge"),
-            "max_train_fraction": bound("train_fraction", "le"), "max_init_scale": bound("init_scale", "le"),
-            "max_regularization_rate": bound("regularization_rate", "le"),
-            "max_epochs": schemas.MAX_EPOCHS, "max_epochs_per_frame": schemas.MAX_EPOCHS_PER_FRAME,
-            "max_predict": schemas.MAX_PREDICT,
-        },
+        bounds=BOUNDS,
+        limits={"max_epochs": schemas.MAX_EPOCHS, "max_epochs_per_frame": schemas.MAX_EPOCHS_PER_FRAME,
+                "max_predict": schemas.MAX_PREDICT},
         grid={"extent": EXTENT, "density": DENSITY, "thumbnail": THUMBNAIL},
+        previews=schemas.Previews(
+            cells=previews.CELLS,
+            features={name: _map(values) for name, values in previews.feature_maps().items()},
+            datasets={name: _map(values) for name, values in previews.dataset_maps().items()},
+        ),
     )
 
 

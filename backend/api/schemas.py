@@ -110,17 +110,37 @@ class Health(BaseModel):
     executables: int = Field(description="XLA executables made so far, compiled or loaded from the compilation cache")
 
 
+class Previews(BaseModel):
+    """Small maps over the plane the page shows before any network trains (engine/previews.py)."""
+
+    cells: int = Field(description="cells per side of every map")
+    features: dict[str, str] = Field(
+        description="each feature's values over the plane, divided by their largest magnitude: cells × cells "
+        "uint8 over [-1, 1] (q means -1 + 2q/255), row by row from the top (x2 = extent), base64"
+    )
+    datasets: dict[str, str | None] = Field(
+        description="each dataset's labels over the plane (the mean label of a noise-free sample's nearest points), "
+        "encoded as features are; null for a dataset without a generator (custom)"
+    )
+
+
 class Options(BaseModel):
     datasets: list[str]
     regression_datasets: list[str]
     features: list[str]
+    feature_labels: dict[str, str] = Field(description="how the page writes each feature")
     activations: list[str]
     inits: list[str]
     optimizers: list[str]
     losses: list[str]
     regularizations: list[str]
     defaults: Config
-    limits: dict[str, int | float]
-    grid: dict[str, int | float]
-
-
+    bounds: dict[str, dict] = Field(
+        description="every bound of a config field, named as JSON Schema names them (minimum, maximum, "
+        "exclusiveMinimum, minItems, maxItems; items: the bounds of each element)"
+    )
+    limits: dict[str, int] = Field(description="of requests beyond a config: epochs a train request, the stream's "
+                                   "epochs per frame, points a predict request")
+    grid: dict[str, int | float] = Field(description="the plane's extent ([-extent, extent] on both axes), the "
+                                         "output grid's and a neuron thumbnail's cells per side")
+    previews: Previews

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .data import DATASETS, MAX_SAMPLES, is_regression
+from .data import DATASETS, EXTENT, MAX_SAMPLES, is_regression
 from .features import FEATURES
 from .network import ACTIVATIONS, INITS, MAX_LAYERS, MAX_WIDTH
 from .training import LOSSES, MAX_BATCH, OPTIMIZERS, REGULARIZATIONS
@@ -46,7 +46,7 @@ class Config(BaseModel):
     num_samples: int = Field(500, ge=MIN_SAMPLES, le=MAX_SAMPLES, description="points generated")
     custom_points: list[CustomPoint] = Field(
         default_factory=list, max_length=MAX_SAMPLES,
-        description="[x1, x2, label] triples for dataset 'custom'; label -1 or 1, coordinates within ±6",
+        description=f"[x1, x2, label] triples for dataset 'custom'; label -1 or 1, coordinates within ±{EXTENT:g}",
     )
     features: list[Feature] = Field(["x1", "x2"], min_length=1, max_length=len(FEATURES))
     hidden_layers: list[Annotated[int, Field(ge=1, le=MAX_WIDTH)]] = Field(
@@ -74,8 +74,8 @@ class Config(BaseModel):
     @classmethod
     def _points_on_plane(cls, points: list[list[float]]) -> list[list[float]]:
         for x1, x2, label in points:
-            if abs(x1) > 6 or abs(x2) > 6:
-                raise ValueError("custom point coordinates must lie within ±6")
+            if abs(x1) > EXTENT or abs(x2) > EXTENT:
+                raise ValueError(f"custom point coordinates must lie within ±{EXTENT:g}")
             if label not in (-1.0, 1.0):
                 raise ValueError("custom point labels must be -1 or 1")
         return points
@@ -102,6 +102,23 @@ class Config(BaseModel):
     @property
     def effective_loss(self) -> str:
         return "squared" if self.regression else self.loss
+
+
+BOUND_KEYWORDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minItems", "maxItems")
+
+
+def _bounds_of(schema: dict) -> dict:
+    """The bounds in one JSON Schema, its items' included."""
+    found = {key: schema[key] for key in BOUND_KEYWORDS if key in schema}
+    items = _bounds_of(schema["items"]) if "items" in schema else {}
+    return {**found, "items": items} if items else found
+
+
+# Every bound of every setting, as JSON Schema names it, read from the fields above (so a bound is declared
+# once, on its field): {"seed": {"minimum": 0, "maximum": ...}, "hidden_layers": {"maxItems": ..., "items": ...}}.
+BOUNDS = {
+    name: bounds for name, schema in Config.model_json_schema()["properties"].items() if (bounds := _bounds_of(schema))
+}
 
 
 def finite_or_none(value: float | None) -> float | None:

@@ -1,18 +1,26 @@
-"""The input-feature registry: what the first layer sees of a point (x1, x2)."""
+"""The input-feature registry: what the first layer sees of a point (x1, x2), and how people write it."""
 from __future__ import annotations
+
+from typing import Callable, NamedTuple
 
 import jax.numpy as jnp
 import numpy as np
 
-# Ordered registry: name -> function of the coordinates. The order is the input column order.
+
+class Feature(NamedTuple):
+    label: str  # as the page writes it
+    value: Callable  # of the coordinates x1, x2 (arrays that broadcast together)
+
+
+# Ordered registry: name -> feature. The order is the input column order.
 FEATURES = {
-    "x1": lambda x1, x2: x1,
-    "x2": lambda x1, x2: x2,
-    "x1_squared": lambda x1, x2: x1 * x1,
-    "x2_squared": lambda x1, x2: x2 * x2,
-    "x1_x2": lambda x1, x2: x1 * x2,
-    "sin_x1": lambda x1, x2: jnp.sin(x1),
-    "sin_x2": lambda x1, x2: jnp.sin(x2),
+    "x1": Feature("x₁", lambda x1, x2: x1),
+    "x2": Feature("x₂", lambda x1, x2: x2),
+    "x1_squared": Feature("x₁²", lambda x1, x2: x1 * x1),
+    "x2_squared": Feature("x₂²", lambda x1, x2: x2 * x2),
+    "x1_x2": Feature("x₁x₂", lambda x1, x2: x1 * x2),
+    "sin_x1": Feature("sin(x₁)", lambda x1, x2: jnp.sin(x1)),
+    "sin_x2": Feature("sin(x₂)", lambda x1, x2: jnp.sin(x2)),
 }
 NUM_FEATURES = len(FEATURES)
 
@@ -25,6 +33,6 @@ def feature_mask(names) -> np.ndarray:
 def compute_features(points: jnp.ndarray, mask: jnp.ndarray, width: int) -> jnp.ndarray:
     """Every feature of each (x1, x2) point, unchosen ones zeroed, padded with zeros to `width` columns."""
     x1, x2 = points[..., 0], points[..., 1]
-    columns = jnp.stack([f(x1, x2) for f in FEATURES.values()], axis=-1) * mask
+    columns = jnp.stack([f.value(x1, x2) for f in FEATURES.values()], axis=-1) * mask
     pad = [(0, 0)] * (columns.ndim - 1) + [(0, width - NUM_FEATURES)]
     return jnp.pad(columns, pad)

@@ -144,8 +144,22 @@ const NAME_GAP = 11; // px at least between two line names at the right edge
  * The short name of weight layer i of n at the end of its line: L1, L2, …, out.
  * @param {number} i @param {number} n
  */
-export function layerName(i, n) {
+function layerName(i, n) {
   return i === n - 1 ? "out" : `L${i + 1}`;
+}
+
+/**
+ * The gradient-flow legend: a swatch and a name for each weight layer.
+ * @param {HTMLElement} element @param {number} n  weight layers
+ */
+export function drawLegend(element, n) {
+  element.replaceChildren(...Array.from({ length: n }, (_, i) => {
+    const item = document.createElement("span");
+    const swatch = document.createElement("i");
+    swatch.style.background = layerColour(i, n);
+    item.append(swatch, `${i === n - 1 ? "output" : `layer ${i + 1}`} (${layerName(i, n)})`);
+    return item;
+  }));
 }
 
 /**

@@ -1,16 +1,21 @@
 // @ts-check
 /**
- * The controls: menus built from GET /api/options, each bound to one field of the state.
- * `bindControls` wires them once; the returned `sync` shows a state in them.
+ * The controls: menus, sliders and fields built from GET /api/options (its registries, bounds and
+ * previews), each bound to one field of the state. `bindControls` wires them once; the returned
+ * `sync` shows a state in them.
  */
-import { DATASET_SKETCHES, drawGrid, sample } from "./heatmap.js";
+import { $ } from "./dom.js";
+import { stated } from "./api.js";
+import { drawGrid } from "./heatmap.js";
+import { CONFIG_FIELDS } from "./state.js";
 
 const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10]; // the Playground's, widened
 const REGULARIZATION_RATES = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 const SPEEDS = [1, 2, 5, 10, 20, 50, 100]; // epochs per frame on offer
 const NOISE_STEP = 5; // percent
 const SAMPLES_STEP = 50; // points
-const PREVIEW = 28; // cells per side of a dataset tile's preview
+const FRACTION_STEP = 10; // percent
+const NEW_LAYER_WIDTH = 2; // neurons in a layer the add button makes
 
 /** Names people read, where the registry's differ. @type {Record<string, string>} */
 const NAMES = {
@@ -20,13 +25,25 @@ const NAMES = {
   playground: "Playground", lecun: "LeCun", multigauss: "Multi-Gauss", xor: "XOR",
 };
 
-/** @param {string} name */
-export function nameOf(name) {
+/** A registry name as people read it. @param {string} name */
+function nameOf(name) {
   return NAMES[name] ?? name.charAt(0).toUpperCase() + name.slice(1).replaceAll("_", " ");
 }
 
-/** @param {string} id @returns {any} */
-const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+/**
+ * Whether a value keeps to a field's bounds.
+ * @param {import("./api.js").Bounds} bounds @param {number} value
+ */
+function within(bounds, value) {
+  return !(value < (bounds.minimum ?? -Infinity) || value <= (bounds.exclusiveMinimum ?? -Infinity)
+    || value > (bounds.maximum ?? Infinity));
+}
+
+/** A field's bounds in words, for the message a refused value gets. @param {import("./api.js").Bounds} bounds */
+function describe(bounds) {
+  const low = bounds.minimum !== undefined ? `at least ${bounds.minimum}` : `above ${bounds.exclusiveMinimum}`;
+  return `Enter a number ${low} and at most ${bounds.maximum}.`;
+}
 
 /**
  * Fill a select with options. @param {HTMLSelectElement} select
@@ -51,15 +68,18 @@ function choose(select, value) {
 
 /**
  * Wire every control to the state.
- * @param {any} options  GET /api/options
+ * @param {import("./api.js").Options} options
+ * @param {() => import("./state.js").State} current
  * @param {(changes: Partial<import("./state.js").State>) => void} change
  * @param {{regenerate: () => void, clearPoints: () => void, chooseDataset: (name: string) => void}} actions
  * @returns {(state: import("./state.js").State) => void}  shows a state in the controls
  */
-export function bindControls(options, change, actions) {
-  const limits = options.limits;
+export function bindControls(options, current, change, actions) {
+  const bounds = options.bounds;
   /** Menus from registries: state field -> options key. */
-  const menus = { activation: "activations", loss: "losses", optimizer: "optimizers", regularization: "regularizations", init: "inits" };
+  const menus = /** @type {const} */ ({
+    activation: "activations", loss: "losses", optimizer: "optimizers", regularization: "regularizations", init: "inits",
+  });
   for (const [field, key] of Object.entries(menus)) {
     const select = $(field.replaceAll("_", "-"));
     fill(select, options[key]);
@@ -68,9 +88,9 @@ export function bindControls(options, change, actions) {
 
   /** Numeric menus: state field -> values on offer. */
   const numeric = {
-    learning_rate: LEARNING_RATES.filter((v) => v >= limits.min_learning_rate && v <= limits.max_learning_rate),
-    regularization_rate: REGULARIZATION_RATES.filter((v) => v <= limits.max_regularization_rate),
-    epochs_per_frame: SPEEDS.filter((v) => v <= limits.max_epochs_per_frame),
+    learning_rate: LEARNING_RATES.filter((v) => within(bounds.learning_rate, v)),
+    regularization_rate: REGULARIZATION_RATES.filter((v) => within(bounds.regularization_rate, v)),
+    epochs_per_frame: SPEEDS.filter((v) => v <= options.limits.max_epochs_per_frame),
   };
   for (const [field, values] of Object.entries(numeric)) {
     const select = $(field.replaceAll("_", "-"));
@@ -78,29 +98,37 @@ export function bindControls(options, change, actions) {
     select.addEventListener("change", () => change({ [field]: Number(select.value) }));
   }
 
-  /** Sliders: state field -> [min, max, step, how to show a value, scale from slider to state]. */
+  /** Sliders: state field -> [step, how to show a value, scale from state to slider]. */
+  const percent = (/** @type {number} */ v) => `${v}%`;
+  /** @type {Record<string, [number, (v: number) => string, number]>} */
   const sliders = {
-    noise: [0, limits.max_noise, NOISE_STEP, (/** @type {number} */ v) => `${v}%`, 1],
-    train_fraction: [limits.min_train_fraction * 100, limits.max_train_fraction * 100, 10, (/** @type {number} */ v) => `${v}%`, 0.01],
-    batch_size: [1, limits.max_batch, 1, String, 1],
-    num_samples: [limits.min_samples, limits.max_samples, SAMPLES_STEP, String, 1],
+    noise: [NOISE_STEP, percent, 1],
+    train_fraction: [FRACTION_STEP, percent, 100],
+    batch_size: [1, String, 1],
+    num_samples: [SAMPLES_STEP, String, 1],
   };
-  for (const [field, [min, max, step, show, scale]] of Object.entries(sliders)) {
+  for (const [field, [step, show, scale]] of Object.entries(sliders)) {
     const input = $(field.replaceAll("_", "-"));
-    Object.assign(input, { min, max, step });
+    Object.assign(input, { min: stated(bounds[field].minimum) * scale, max: stated(bounds[field].maximum) * scale, step });
     const shown = $(`${field.replaceAll("_", "-")}-value`);
     input.addEventListener("input", () => { shown.textContent = show(Number(input.value)); });
-    input.addEventListener("change", () => change({ [field]: Math.round(Number(input.value) * 100 * scale) / 100 }));
+    input.addEventListener("change", () => change({ [field]: Math.round((Number(input.value) / scale) * 100) / 100 }));
   }
 
-  /** Number fields: state field -> [min, max, integer]. */
-  const numbers = { init_scale: [0.01, limits.max_init_scale, false], seed: [0, 2 ** 31 - 1, true] };
-  for (const [field, [min, max, integer]] of Object.entries(numbers)) {
+  /** Number fields, typed in: whole numbers where the state holds an integer. */
+  const numbers = ["init_scale", "seed"];
+  for (const field of numbers) {
     const input = $(field.replaceAll("_", "-"));
-    Object.assign(input, { min, max, step: integer ? 1 : "any" });
+    const bound = bounds[field];
+    const integer = CONFIG_FIELDS[field] === "int";
+    Object.assign(input, {
+      min: bound.minimum ?? stated(bound.exclusiveMinimum), max: stated(bound.maximum), step: integer ? 1 : "any",
+    });
     input.addEventListener("change", () => {
       const v = Number(input.value);
-      if (input.value !== "" && Number.isFinite(v) && v >= min && v <= max && (!integer || Number.isInteger(v))) change({ [field]: v });
+      const ok = input.value !== "" && Number.isFinite(v) && within(bound, v) && (!integer || Number.isInteger(v));
+      input.setCustomValidity(ok ? "" : describe(bound) + (integer ? " A whole number." : ""));
+      if (ok) change({ [field]: v });
       else input.reportValidity();
     });
   }
@@ -122,9 +150,10 @@ export function bindControls(options, change, actions) {
     tile.title = name === "custom" ? "Your own points: click the output map to add them"
       : `${nameOf(name)}${options.regression_datasets.includes(name) ? " (regression)" : ""}`;
     const preview = document.createElement("canvas");
-    preview.width = preview.height = PREVIEW;
-    const sketch = /** @type {Record<string, (a: number, b: number) => number>} */ (DATASET_SKETCHES)[name];
-    if (sketch) drawGrid(preview, sample(sketch, PREVIEW));
+    preview.width = preview.height = options.previews.cells;
+    const map = options.previews.datasets[name];
+    if (map) drawGrid(preview, map);
+    else preview.classList.add("blank"); // a dataset of drawn points has no picture before it has points
     const label = document.createElement("span");
     label.textContent = name === "custom" ? "Draw" : nameOf(name);
     tile.append(preview, label);
@@ -134,15 +163,29 @@ export function bindControls(options, change, actions) {
   $("regenerate").addEventListener("click", actions.regenerate);
   $("clear-points").addEventListener("click", actions.clearPoints);
 
+  const deepest = stated(bounds.hidden_layers.maxItems);
+  $("add-layer").addEventListener("click", () => {
+    const hidden = current().hidden_layers;
+    if (hidden.length < deepest) change({ hidden_layers: [...hidden, NEW_LAYER_WIDTH] });
+  });
+  $("remove-layer").addEventListener("click", () => change({ hidden_layers: current().hidden_layers.slice(0, -1) }));
+
+  // On a phone the settings fold away under a button, so that the output is on the first screen.
+  const toggle = $("settings-toggle");
+  toggle.addEventListener("click", () => {
+    const open = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", String(open));
+  });
+
   return function sync(state) {
     for (const field of Object.keys(menus)) $(field.replaceAll("_", "-")).value = /** @type {any} */ (state)[field];
     for (const field of Object.keys(numeric)) choose($(field.replaceAll("_", "-")), /** @type {any} */ (state)[field]);
-    for (const [field, [, , , show, scale]] of Object.entries(sliders)) {
-      const v = Math.round(/** @type {any} */ (state)[field] / scale);
+    for (const [field, [, show, scale]] of Object.entries(sliders)) {
+      const v = Math.round(/** @type {any} */ (state)[field] * scale);
       $(field.replaceAll("_", "-")).value = String(v);
       $(`${field.replaceAll("_", "-")}-value`).textContent = show(v);
     }
-    for (const field of Object.keys(numbers)) {
+    for (const field of numbers) {
       const input = $(field.replaceAll("_", "-"));
       if (document.activeElement !== input) input.value = String(/** @type {any} */ (state)[field]);
     }
@@ -158,7 +201,7 @@ export function bindControls(options, change, actions) {
     $("clear-points").hidden = !custom;
     for (const id of ["noise", "num-samples"]) $(id).disabled = custom;
     $("hidden-count").textContent = `${state.hidden_layers.length} hidden layer${state.hidden_layers.length === 1 ? "" : "s"}`;
-    $("add-layer").disabled = state.hidden_layers.length >= limits.max_layers;
+    $("add-layer").disabled = state.hidden_layers.length >= deepest;
     $("remove-layer").disabled = state.hidden_layers.length === 0;
   };
 }

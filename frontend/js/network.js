@@ -4,9 +4,8 @@
  * thumbnails, links drawn on one canvas by the sign and size of their weight.
  * The DOM is built when the shape changes; each frame only paints canvases.
  */
-import { DISCRETE, FEATURE_FORMULAS, FEATURE_LABELS, SMOOTH, drawGrid, sample } from "./heatmap.js";
+import { DISCRETE, SMOOTH, drawGrid } from "./heatmap.js";
 
-const FEATURE_MAP = 32; // cells per side of a feature node's map
 const LINK_WEIGHT_CAP = 4; // weights beyond this magnitude draw as thick as this
 const LINK_MIN_WIDTH = 0.5; // px, a zero weight
 const LINK_WIDTH_PER_UNIT = 1.6; // px added per unit of |weight|
@@ -22,15 +21,23 @@ const CROWDED_LAYERS = 3; // from this many hidden layers on, columns drop the w
  * @property {(name: string) => void} toggleFeature
  * @property {(layer: number, delta: number) => void} resize  add (+1) or remove (-1) a neuron
  * @property {(target: Hover) => void} hover
+ *
+ * @typedef {Object} Inputs  the registry's features, as the server describes them
+ * @property {string[]} names  in registry order
+ * @property {Record<string, string>} labels  as people write them
+ * @property {Record<string, Uint8Array>} maps  each feature over the plane, cells × cells
+ * @property {number} cells
  */
 
 /**
  * @param {HTMLElement} root  the element the diagram fills
- * @param {string[]} featureNames  the registry's features, in order
- * @param {number} maxWidth  neurons per layer at most
+ * @param {Inputs} inputs
+ * @param {{minimum: number, maximum: number}} layerWidth  neurons a layer may have
  * @param {NetworkHandlers} on
  */
-export function createNetwork(root, featureNames, maxWidth, on) {
+export function createNetwork(root, inputs, layerWidth, on) {
+  const featureNames = inputs.names;
+  const labelOf = (/** @type {string} */ name) => inputs.labels[name] ?? name;
   const columns = document.createElement("div");
   columns.className = "columns";
   const links = document.createElement("canvas");
@@ -39,8 +46,11 @@ export function createNetwork(root, featureNames, maxWidth, on) {
   const tip = document.createElement("div");
   tip.className = "tip";
   tip.hidden = true;
-  root.replaceChildren(columns);
-  root.append(tip);
+  const hint = document.createElement("p");
+  hint.className = "scroll-hint";
+  hint.textContent = "Scroll sideways to see every layer";
+  hint.hidden = true;
+  root.replaceChildren(columns, hint, tip);
 
   /** @type {string[]} */ let active = [];
   /** @type {number[]} */ let widths = [];
@@ -71,13 +81,12 @@ export function createNetwork(root, featureNames, maxWidth, on) {
       node.className = "feature-node";
       node.dataset.feature = name;
       node.setAttribute("aria-pressed", String(active.includes(name)));
-      node.title = `${active.includes(name) ? "Remove" : "Use"} the feature ${FEATURE_LABELS[name] ?? name}`;
+      node.title = `${active.includes(name) ? "Remove" : "Use"} the feature ${labelOf(name)}`;
       const map = document.createElement("canvas");
-      map.width = map.height = FEATURE_MAP;
-      const formula = /** @type {Record<string, (a: number, b: number) => number>} */ (FEATURE_FORMULAS)[name];
-      if (formula) drawGrid(map, sample(formula, FEATURE_MAP));
+      map.width = map.height = inputs.cells;
+      drawGrid(map, inputs.maps[name]);
       const label = document.createElement("span");
-      label.textContent = FEATURE_LABELS[name] ?? name;
+      label.textContent = labelOf(name);
       node.append(map, label);
       node.addEventListener("click", () => on.toggleFeature(name));
       node.addEventListener("pointerenter", () => on.hover({ kind: "feature", name }));
@@ -91,8 +100,8 @@ export function createNetwork(root, featureNames, maxWidth, on) {
       col.dataset.layer = String(layer);
       const head = document.createElement("div");
       head.className = "layer-head";
-      const less = button("−", "remove-neuron", `Remove a neuron from layer ${layer + 1}`, width <= 1);
-      const more = button("+", "add-neuron", `Add a neuron to layer ${layer + 1}`, width >= maxWidth);
+      const less = button("−", "remove-neuron", `Remove a neuron from layer ${layer + 1}`, width <= layerWidth.minimum);
+      const more = button("+", "add-neuron", `Add a neuron to layer ${layer + 1}`, width >= layerWidth.maximum);
       less.addEventListener("click", () => on.resize(layer, -1));
       more.addEventListener("click", () => on.resize(layer, +1));
       const count = document.createElement("span");
@@ -127,6 +136,15 @@ export function createNetwork(root, featureNames, maxWidth, on) {
     outputNode.width = outputNode.height = 100;
     out.append(outputNode);
     dirty = true;
+    hintScroll();
+  }
+
+  /** When the diagram is wider than its panel, say so: a note, and a fade on each edge with layers behind it. */
+  function hintScroll() {
+    const behind = columns.scrollWidth - columns.clientWidth;
+    hint.hidden = behind <= 1;
+    columns.classList.toggle("more-left", columns.scrollLeft > 1);
+    columns.classList.toggle("more-right", columns.scrollLeft < behind - 1);
   }
 
   /** @param {string} title @param {string} kind */
@@ -183,7 +201,7 @@ export function createNetwork(root, featureNames, maxWidth, on) {
     };
     /** @type {{name: string, left: number, right: number, y: number}[][]} */
     const stages = [
-      active.map((f) => ({ name: FEATURE_LABELS[f] ?? f, ...ends(/** @type {HTMLElement} */ (featureNodes.get(f))) })),
+      active.map((f) => ({ name: labelOf(f), ...ends(/** @type {HTMLElement} */ (featureNodes.get(f))) })),
       ...neurons.map((layer, l) => layer.map((n, i) => ({ name: `neuron ${l + 1}.${i + 1}`, ...ends(n) }))),
       outputNode ? [{ name: "output", ...ends(outputNode) }] : [],
     ];
@@ -271,8 +289,8 @@ export function createNetwork(root, featureNames, maxWidth, on) {
     tip.style.top = `${event.clientY - outer.top + 12}px`;
   });
   columns.addEventListener("pointerleave", () => { tip.hidden = true; });
-  columns.addEventListener("scroll", () => { dirty = true; });
-  new ResizeObserver(() => { dirty = true; }).observe(columns);
+  columns.addEventListener("scroll", () => { dirty = true; hintScroll(); });
+  new ResizeObserver(() => { dirty = true; hintScroll(); }).observe(columns);
 
   return { build, draw, invalidate: () => { dirty = true; } };
 }

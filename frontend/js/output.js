@@ -4,7 +4,7 @@
  * A hovered neuron or feature replaces the decision map while the pointer rests on it.
  * Clicking adds a point of class +1, shift-clicking one of class -1.
  */
-import { DISCRETE, EXTENT, SMOOTH, colorOf, paint } from "./heatmap.js";
+import { DISCRETE, SMOOTH, colorOf, paint } from "./heatmap.js";
 import { prepare } from "./charts.js";
 
 const POINT_RADIUS = 3.2; // px, a data point
@@ -34,9 +34,10 @@ export function pointsOf(message) {
 
 /**
  * @param {HTMLCanvasElement} canvas
+ * @param {number} extent  the map shows [-extent, extent] on both axes
  * @param {(x1: number, x2: number, label: number) => void} addPoint
  */
-export function createOutput(canvas, addPoint) {
+export function createOutput(canvas, extent, addPoint) {
   /** @type {Map<number, {canvas: HTMLCanvasElement, image: ImageData}>} */
   const scratch = new Map();
 
@@ -54,9 +55,9 @@ export function createOutput(canvas, addPoint) {
 
   canvas.addEventListener("click", (event) => {
     const box = canvas.getBoundingClientRect();
-    const x1 = -EXTENT + ((event.clientX - box.left) / box.width) * 2 * EXTENT;
-    const x2 = EXTENT - ((event.clientY - box.top) / box.height) * 2 * EXTENT;
-    const clamp = (/** @type {number} */ v) => Math.max(-EXTENT, Math.min(EXTENT, v));
+    const x1 = -extent + ((event.clientX - box.left) / box.width) * 2 * extent;
+    const x2 = extent - ((event.clientY - box.top) / box.height) * 2 * extent;
+    const clamp = (/** @type {number} */ v) => Math.max(-extent, Math.min(extent, v));
     addPoint(clamp(x1), clamp(x2), event.shiftKey ? -1 : 1);
   });
 
@@ -73,7 +74,7 @@ export function createOutput(canvas, addPoint) {
     context.imageSmoothingEnabled = true;
     context.drawImage(small, 0, 0, width, height);
     if (!points) return;
-    const at = (/** @type {number} */ v) => ((v + EXTENT) / (2 * EXTENT));
+    const at = (/** @type {number} */ v) => ((v + extent) / (2 * extent));
     const dots = (/** @type {Float32Array} */ rows, /** @type {string} */ stroke) => {
       context.strokeStyle = stroke;
       context.lineWidth = 1;

@@ -140,3 +140,52 @@ export function configOf(state) {
   if (config.dataset !== "custom") config.custom_points = [];
   return config;
 }
+
+/**
+ * What the server must hear of a change: the config fields whose value changed, custom points only while
+ * they matter (the dataset is or was custom), and no custom dataset that still lacks a class.
+ * @param {State} before @param {State} after @param {string[]} names  the fields the change set
+ * @returns {Record<string, any>}
+ */
+export function configChanges(before, after, names) {
+  /** @type {Record<string, any>} */
+  const config = {};
+  for (const name of names) {
+    const [was, is] = [/** @type {any} */ (before)[name], /** @type {any} */ (after)[name]];
+    if (name in CONFIG_FIELDS && JSON.stringify(was) !== JSON.stringify(is)) config[name] = is;
+  }
+  if ("dataset" in config || "custom_points" in config) {
+    if (after.dataset !== "custom" && before.dataset !== "custom") delete config.custom_points;
+    else config.custom_points = configOf(after).custom_points;
+    if (after.dataset === "custom" && new Set(after.custom_points.map((p) => p[2])).size < 2) {
+      delete config.custom_points;
+      delete config.dataset;
+    }
+  }
+  return config;
+}
+
+/**
+ * The state of this page: `set` is the one way it changes, and writes the URL each time.
+ * @param {State} initial @param {State} defaults
+ */
+export function createStore(initial, defaults) {
+  let state = initial;
+  return {
+    /** @returns {State} */
+    get: () => state,
+    /**
+     * Apply changes, keep the viewed layer among the hidden layers, write the URL; the state before.
+     * @param {Partial<State>} changes @returns {State}
+     */
+    set(changes) {
+      const before = state;
+      state = { ...state, ...changes };
+      if (state.view_layer >= state.hidden_layers.length && state.hidden_layers.length) {
+        state.view_layer = state.hidden_layers.length - 1;
+      }
+      history.replaceState(null, "", (toURL(state, defaults) || location.pathname) + location.hash);
+      return before;
+    },
+  };
+}

@@ -1,11 +1,17 @@
 """The REST API through TestClient, lifespan included: happy paths and every error branch."""
 from __future__ import annotations
 
+import base64
+import json
 import math
 
 import numpy as np
+import pytest
+from pydantic import ValidationError
 
-from backend.engine.config import Config
+from backend.engine.config import MAX_SEED, Config
+
+OPTIONS_BUDGET = 8 * 1024  # bytes: the page loads the options on every open
 
 
 def test_health_reports_ready_and_device(client):
@@ -28,8 +34,50 @@ def test_options_list_every_choice_and_bound(client):
     assert len(options["features"]) == 7
     assert {"linear", "sigmoid", "tanh", "relu"} <= set(options["activations"])
     assert options["optimizers"] == ["sgd", "momentum", "adam"]
-    assert options["limits"]["max_layers"] == 10 and options["limits"]["max_width"] == 16
+    assert options["bounds"]["hidden_layers"] == {"maxItems": 10, "items": {"minimum": 1, "maximum": 16}}
+    assert options["bounds"]["seed"] == {"minimum": 0, "maximum": MAX_SEED}
+    assert options["bounds"]["init_scale"]["exclusiveMinimum"] == 0
     assert options["defaults"] == Config().model_dump()
+    assert options["feature_labels"]["x1_squared"] == "x₁²"
+
+
+def test_options_bounds_are_where_a_config_starts_being_refused(client):
+    """Every numeric bound in the reply, tried on both sides against the config the server validates with."""
+    bounds = client.get("/api/options").json()["bounds"]
+
+    def accepts(name, value) -> bool:
+        try:
+            Config(**{name: value})
+        except ValidationError:
+            return False
+        return True
+
+    numbers = {name: bound for name, bound in bounds.items() if "maxItems" not in bound}
+    assert len(numbers) == 8  # noise, train share, points, init scale, batch, learning and regularisation rates, seed
+    for name, bound in numbers.items():
+        step = 1 if Config.model_fields[name].annotation is int else 1e-9
+        if "minimum" in bound:
+            assert accepts(name, bound["minimum"]) and not accepts(name, bound["minimum"] - step), name
+        if "exclusiveMinimum" in bound:
+            assert not accepts(name, bound["exclusiveMinimum"]) and accepts(name, bound["exclusiveMinimum"] + step)
+        if "maximum" in bound:
+            assert accepts(name, bound["maximum"]) and not accepts(name, bound["maximum"] + step), name
+    layers, width = bounds["hidden_layers"]["maxItems"], bounds["hidden_layers"]["items"]
+    assert accepts("hidden_layers", [width["maximum"]] * layers) and not accepts("hidden_layers", [1] * (layers + 1))
+    assert not accepts("hidden_layers", [width["maximum"] + 1]) and not accepts("hidden_layers", [width["minimum"] - 1])
+
+
+def test_options_carry_every_preview_small(client):
+    reply = client.get("/api/options")
+    assert len(reply.content) < OPTIONS_BUDGET
+    body = json.loads(reply.content, parse_constant=lambda name: pytest.fail(f"{name} in the reply"))
+    previews, cells = body["previews"], body["previews"]["cells"]
+    assert list(previews["features"]) == body["features"] and list(previews["datasets"]) == body["datasets"]
+    maps = {**previews["features"], **{k: v for k, v in previews["datasets"].items() if v is not None}}
+    for name, encoded in maps.items():
+        values = np.frombuffer(base64.b64decode(encoded), np.uint8)
+        assert values.size == cells * cells and values.min() < values.max(), name
+    assert previews["datasets"]["custom"] is None
 
 
 def test_create_uses_defaults_and_reports_state(client):

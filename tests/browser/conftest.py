@@ -61,3 +61,19 @@ def page(browser, server, errors):
     page.base_url = server
     yield page
     context.close()
+
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+
+
+@pytest.fixture
+def phone(browser, server, errors):
+    """A fresh page on a phone-sized screen (390x844, touch), its errors collected in `errors`."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.on("console", lambda message: errors.append(f"console: {message.text}") if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
+    page.base_url = server
+    yield page
+    context.close()

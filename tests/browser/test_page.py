@@ -169,3 +169,22 @@ def test_screenshot_after_training(page, errors):
     (ROOT / "docs").mkdir(exist_ok=True)
     page.screenshot(path=str(ROOT / "docs" / "screenshot.png"), full_page=True)
     assert errors == []
+
+
+def test_clicking_the_map_makes_the_points_on_screen_ones_own(page, errors):
+    open_page(page)
+    page.click("#output", position={"x": 20, "y": 20})  # top left: x1 < 0, x2 > 0
+    expect(page.locator("[data-dataset=custom]")).to_have_attribute("aria-pressed", "true")
+    assert "dataset=custom" in page.url and "custom_points=" in page.url
+    page.click("#clear-points")
+    expect(page.locator("#clear-points")).to_be_visible()
+    page.wait_for_function("new URLSearchParams(location.search).get('custom_points').split(';').length === 2")
+    assert errors == []
+
+
+def test_a_link_the_server_refuses_starts_from_the_defaults(page, errors):
+    page.goto(f"{page.base_url}/?num_samples=5")  # below the engine's least
+    expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+    expect(page.locator("#message")).to_contain_text("refused")
+    assert "num_samples" not in page.url
+    assert [e for e in errors if "status of 422" not in e] == []  # the browser logs the refusal itself

@@ -1,0 +1,154 @@
+// @ts-check
+/**
+ * What the page shows of the stream: the metrics, the output map (or the map of a hovered neuron or
+ * feature), the network's pictures and links, the charts over time and the layer view. Frames and points
+ * only replace data here; drawing happens once per animation frame, and only when something changed.
+ */
+import { $ } from "./dom.js";
+import { decodeFrame } from "./protocol.js";
+import { pointsOf } from "./output.js";
+import { drawGradientFlow, drawLayerBars, drawLoss } from "./charts.js";
+import { drawProbes, drawProjection } from "./layerview.js";
+
+const HISTORY_LIMIT = 2000; // samples kept for the charts; beyond it every other one is dropped
+const PREPARING_MS = 400; // a change unanswered this long shows the "preparing" note (a program compiles)
+
+/**
+ * @typedef {import("./protocol.js").Frame} Frame
+ * @typedef {import("./output.js").Points} Points
+ * @typedef {import("./charts.js").Sample} Sample
+ *
+ * @typedef {Object} Panels  the panels a frame draws into
+ * @property {ReturnType<typeof import("./network.js").createNetwork>} network
+ * @property {ReturnType<typeof import("./output.js").createOutput>} output
+ * @property {import("./network.js").Inputs} inputs  the features' maps and labels, shown while one is hovered
+ */
+
+/**
+ * @param {Panels} panels
+ * @param {() => import("./state.js").State} current  the page's state
+ */
+export function createDisplay(panels, current) {
+  const canvases = {
+    loss: $("loss-chart"), flow: $("gradient-flow"), bars: $("gradient-bars"), view: $("layer-view"), probes: $("probe-chart"),
+  };
+  /** @type {Frame | null} */ let frame = null;
+  /** @type {Points | null} */ let points = null;
+  /** @type {Sample[]} */ const samples = [];
+  let dataVersion = -1;
+  let dirty = true;
+  /** @type {number | null} */ let awaitingSince = performance.now(); // since when a frame for the current settings is awaited
+  /** @type {import("./network.js").Hover} */ let hover = null;
+
+  /** Add a frame to the charts' history: a new build or an earlier epoch starts it again. @param {Frame} next */
+  function record(next) {
+    const meta = next.meta;
+    const last = samples[samples.length - 1];
+    if (meta.data_version !== dataVersion || (last && meta.epoch < last.epoch)) {
+      samples.length = 0;
+      dataVersion = meta.data_version;
+    }
+    const series = (/** @type {string} */ name) => /** @type {Float32Array} */ (next.arrays[name]?.data ?? new Float32Array());
+    const sample = {
+      epoch: meta.epoch, train_loss: meta.train_loss, test_loss: meta.test_loss,
+      gradient_norms: series("gradient_norms"), update_ratios: series("update_ratios"), saturation: series("saturation"),
+    };
+    if (samples.length && samples[samples.length - 1].epoch === meta.epoch) samples[samples.length - 1] = sample;
+    else samples.push(sample);
+    if (samples.length > HISTORY_LIMIT) {
+      const kept = samples.filter((_, i) => i % 2 === 0 || i === samples.length - 1);
+      samples.splice(0, samples.length, ...kept);
+    }
+  }
+
+  /**
+   * A binary message from the stream: the frame it carries, or null for a points message.
+   * @param {ArrayBuffer} buffer @returns {Frame | null}
+   */
+  function receive(buffer) {
+    const next = decodeFrame(buffer);
+    dirty = true;
+    if (next.meta.kind === "points") { // the data, sent before the first frame drawn from it
+      points = pointsOf(next);
+      return null;
+    }
+    record(next);
+    const state = current();
+    const expected = [state.features.length, ...state.hidden_layers, 1];
+    if (awaitingSince !== null && JSON.stringify(next.meta.layer_sizes) === JSON.stringify(expected)) awaitingSince = null;
+    frame = next;
+    return next;
+  }
+
+  /** The grid the output map shows: the network's output, or what is hovered. @param {Frame} frame */
+  function outputGrid(frame) {
+    const output = frame.arrays.output;
+    let grid = { values: /** @type {Uint8Array} */ (output.data), offset: 0, size: output.shape[0] };
+    if (hover?.kind === "neuron" && frame.arrays.neurons) {
+      const sizes = frame.meta.layer_sizes.slice(1, -1);
+      const before = sizes.slice(0, hover.layer).reduce((/** @type {number} */ a, /** @type {number} */ b) => a + b, 0);
+      const cells = frame.arrays.neurons.shape[1];
+      if (hover.layer < sizes.length && hover.index < sizes[hover.layer]) {
+        grid = { values: /** @type {Uint8Array} */ (frame.arrays.neurons.data), offset: (before + hover.index) * cells * cells, size: cells };
+      }
+    } else if (hover?.kind === "feature") {
+      grid = { values: panels.inputs.maps[hover.name], offset: 0, size: panels.inputs.cells };
+    }
+    return grid;
+  }
+
+  /** Text that changes only when its value does. @param {string} id @param {string} value */
+  function text(id, value) {
+    const el = $(id);
+    if (el.textContent !== value) el.textContent = value;
+  }
+  const number = (/** @type {number | null | undefined} */ v) => (v == null ? "–" : v.toFixed(3));
+  const percent = (/** @type {number | null | undefined} */ v) => (v == null ? "–" : `${(v * 100).toFixed(1)}%`);
+
+  function draw() {
+    requestAnimationFrame(draw);
+    const preparing = awaitingSince !== null && performance.now() - awaitingSince > PREPARING_MS;
+    const note = $("preparing");
+    if (note.hidden === preparing) note.hidden = !preparing;
+    if (!dirty || !frame) return;
+    dirty = false;
+    const meta = frame.meta;
+    const state = current();
+    text("epoch", String(meta.epoch));
+    text("train-loss", number(meta.train_loss));
+    text("test-loss", number(meta.test_loss));
+    text("train-accuracy", percent(meta.train_accuracy));
+    text("test-accuracy", percent(meta.test_accuracy));
+    const shown = points?.version === meta.data_version ? points : null; // never another data set's points
+    panels.output.draw(outputGrid(frame), shown, { discretize: state.discretize, showTest: state.show_test });
+    panels.network.draw(frame, state.discretize);
+    drawLoss(canvases.loss, samples);
+    drawGradientFlow(canvases.flow, samples);
+    drawLayerBars(canvases.bars, samples[samples.length - 1]);
+    drawProjection(canvases.view, frame, shown);
+    drawProbes(canvases.probes, meta.input_probe_accuracy, meta.probe_accuracy ?? [], meta.view_layer);
+  }
+
+  return {
+    receive,
+    /** Show a hovered neuron or feature on the output map (null: the output again). @param {import("./network.js").Hover} target */
+    hover(target) {
+      hover = target;
+      const note = $("hover-note");
+      note.hidden = !target;
+      if (target) note.textContent = target.kind === "neuron" ? `Neuron ${target.layer + 1}.${target.index + 1}`
+        : `Feature ${panels.inputs.labels[target.name] ?? target.name}`;
+      dirty = true;
+    },
+    /** The data points last received. */
+    points: () => points,
+    /** A change went to the server: if its frame is slow to come, say the server is preparing. */
+    changeSent() { awaitingSince = performance.now(); },
+    /** The server answered the change otherwise (refused it): no frame is coming for it. */
+    changeAnswered() { awaitingSince = null; },
+    clearHistory() { samples.length = 0; },
+    /** Draw again at the next animation frame (the state or the page's size changed). */
+    invalidate() { dirty = true; },
+    start() { requestAnimationFrame(draw); },
+  };
+}
