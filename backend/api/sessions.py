@@ -1,4 +1,5 @@
-"""Sessions: a Run with its lock and viewers, the registry that bounds them, idle expiry.
+"""Sessions: a Run with its lock, the registry that bounds them, idle expiry. Streaming a session
+(its viewers, playing, its frames' encoder) is stream.py's.
 
 All JAX work happens in a bounded thread pool, one operation per session at a
 time (the session's lock), so the event loop never waits on training. A change
@@ -17,7 +18,6 @@ from typing import Callable, TypeVar
 
 from ..engine.config import Config
 from ..engine.run import Run
-from .encoding import FrameEncoder
 from .pool import WorkPool
 
 T = TypeVar("T")
@@ -35,15 +35,9 @@ class LiveSession:
     pool: WorkPool
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     last_used: float = field(default_factory=time.monotonic)
-    viewers: set = field(default_factory=set)  # stream.Viewer objects watching this session
-    playing: bool = False
-    epochs_per_frame: int = 1
-    view_layer: int = 0
-    points: tuple[int, bytes] | None = None  # the stream's points message and the run build it is of (stream.py)
-    driver: asyncio.Task | None = None
+    watchers: int = 0  # open streams of this session: a watched session never expires
     closed: bool = False
     hurry_until: float = 0.0  # monotonic time until which this session's work is urgent
-    encoder: FrameEncoder | None = None  # the stream's, for the current network and view (stream.py)
 
     def touch(self) -> None:
         self.last_used = time.monotonic()
@@ -61,12 +55,6 @@ class LiveSession:
         self.touch()
         async with self.lock:
             return await asyncio.wrap_future(self.pool.submit_urgent_when(self.hurried, fn, self.run))
-
-    def pause(self) -> None:
-        """Stop playing; the driver sees it before its next frame."""
-        self.playing = False
-        if self.run.status == "running":
-            self.run.status = "paused"
 
     async def reconfigure(self, config: Config) -> bool:
         self.hurry()
@@ -107,8 +95,7 @@ class Registry:
     def remove(self, session_id: str) -> LiveSession | None:
         session = self.sessions.pop(session_id, None)
         if session is not None:
-            session.closed = True
-            session.pause()
+            session.closed = True  # its stream's driver stops before its next frame
         return session
 
     def expire(self, now: float | None = None) -> list[str]:
@@ -116,7 +103,7 @@ class Registry:
         now = time.monotonic() if now is None else now
         stale = [
             sid for sid, s in self.sessions.items()
-            if not s.viewers and now - s.last_used > self.idle_seconds
+            if not s.watchers and now - s.last_used > self.idle_seconds
         ]
         for sid in stale:
             self.remove(sid)

@@ -5,12 +5,14 @@ drawn from, and one sender task; a slow viewer only ever skips frames, so it can
 queue memory nor hold back training or other viewers. A viewer gets a frame's points
 before the frame whenever they are not the points it got last (see Viewer). A playing
 session has one driver task that trains epochs_per_frame epochs per frame, at most
-max_fps frames a second.
+max_fps frames a second. A session's stream state (Channel) lives here, beside the session, not in it.
 """
 from __future__ import annotations
 
 import asyncio
 import json
+import weakref
+from dataclasses import dataclass, field
 from typing import Annotated, Literal, Union
 
 from fastapi import WebSocket, WebSocketDisconnect
@@ -125,81 +127,112 @@ class Viewer:
                     await self.ws.send_bytes(message)
 
 
-async def render(session: LiveSession, epochs: int) -> tuple[bytes, int, bytes]:
+@dataclass(eq=False)
+class Channel:
+    """A session's stream: who watches it, whether it plays and how fast, which layer's view its frames carry,
+    the task that plays it, and the frame encoder and points message of the run's current build."""
+
+    session: LiveSession
+    viewers: set[Viewer] = field(default_factory=set)
+    playing: bool = False
+    epochs_per_frame: int = 1
+    view_layer: int = 0
+    driver: asyncio.Task | None = None
+    encoder: FrameEncoder | None = None  # for the current network and view
+    points: tuple[int, bytes] | None = None  # the points message and the run build it is of
+
+    def pause(self) -> None:
+        """Stop playing; the driver sees it before its next frame."""
+        self.playing = False
+        if self.session.run.status == "running":
+            self.session.run.status = "paused"
+
+
+_channels: weakref.WeakKeyDictionary[LiveSession, Channel] = weakref.WeakKeyDictionary()
+
+
+def channel(session: LiveSession) -> Channel:
+    """The session's stream, made when first watched; it goes with the session."""
+    if session not in _channels:
+        _channels[session] = Channel(session)
+    return _channels[session]
+
+
+async def render(ch: Channel, epochs: int) -> tuple[bytes, int, bytes]:
     """Advance the session's run and encode the frame in the worker pool: the frame, the build of the data
     it is drawn from (read there, where nothing can rebuild the run meanwhile) and that build's points."""
-    view_layer = session.view_layer
+    view_layer = ch.view_layer
 
     def work(run):
         values = run.step(epochs)
-        encoder = session.encoder
-        if encoder is None or not encoder.fits(run, view_layer=view_layer):
-            encoder = session.encoder = FrameEncoder(run, view_layer=view_layer)
-        if session.points is None or session.points[0] != run.builds:
-            session.points = (run.builds, encode_points(run, data_version=run.builds))
-        return encoder.encode(values, run, data_version=run.builds), run.builds, session.points[1]
+        if ch.encoder is None or not ch.encoder.fits(run, view_layer=view_layer):
+            ch.encoder = FrameEncoder(run, view_layer=view_layer)
+        if ch.points is None or ch.points[0] != run.builds:
+            ch.points = (run.builds, encode_points(run, data_version=run.builds))
+        return ch.encoder.encode(values, run, data_version=run.builds), run.builds, ch.points[1]
 
-    return await session.work(work)
+    return await ch.session.work(work)
 
 
-async def publish(session: LiveSession, epochs: int) -> None:
-    frame, version, points = await render(session, epochs)
-    for viewer in list(session.viewers):
+async def publish(ch: Channel, epochs: int) -> None:
+    frame, version, points = await render(ch, epochs)
+    for viewer in list(ch.viewers):
         viewer.offer(frame, version, points)
 
 
-async def drive(session: LiveSession, settings: Settings) -> None:
-    """Train and publish while the session plays and someone watches."""
+async def drive(ch: Channel, settings: Settings) -> None:
+    """Train and publish while the session plays, someone watches and the session lives."""
     loop = asyncio.get_running_loop()
     period = 1.0 / settings.max_fps
     due = loop.time()
+    run = ch.session.run
     try:
-        while session.playing and session.viewers and not session.closed:
-            await publish(session, session.epochs_per_frame)
-            if session.run.status == "diverged":
+        while ch.playing and ch.viewers and not ch.session.closed:
+            await publish(ch, ch.epochs_per_frame)
+            if run.status == "diverged":
                 break
             # A fixed schedule, so sleep's overshoot does not add up; a late frame resets it.
             due = max(due + period, loop.time())
             await asyncio.sleep(due - loop.time())
     finally:
-        session.pause()
-        session.driver = None
-        if session.run.status == "diverged":
-            for viewer in list(session.viewers):
+        ch.pause()
+        ch.driver = None
+        if run.status == "diverged":
+            for viewer in list(ch.viewers):
                 viewer.say({"type": "status", "status": "diverged"})
 
 
-def play(session: LiveSession, settings: Settings) -> None:
-    session.playing = True
-    session.run.status = "running"
-    if session.driver is None:
-        session.driver = asyncio.create_task(drive(session, settings))
+def play(ch: Channel, settings: Settings) -> None:
+    ch.playing = True
+    ch.session.run.status = "running"
+    if ch.driver is None:
+        ch.driver = asyncio.create_task(drive(ch, settings))
 
 
-async def handle(session: LiveSession, message: dict, viewer: Viewer, settings: Settings) -> None:
+async def handle(ch: Channel, message: dict, viewer: Viewer, settings: Settings) -> None:
     """Carry out one validated client message."""
-    kind = message["type"]
+    kind, session = message["type"], ch.session
     if kind == "play":
         if session.run.status == "diverged":
             viewer.say({"type": "error", "error": "the network diverged; reset to start again"})
         else:
-            play(session, settings)
+            play(ch, settings)
     elif kind == "pause":
-        session.pause()
+        ch.pause()
     elif kind == "step":
-        session.pause()
+        ch.pause()
         session.hurry()
-        await publish(session, 1)
+        await publish(ch, 1)
     elif kind == "reset":
         await session.reset(message.get("seed"))
-        await publish(session, 0)
+        await publish(ch, 0)
     elif kind == "speed":
-        session.epochs_per_frame = message["epochs_per_frame"]
+        ch.epochs_per_frame = message["epochs_per_frame"]
     elif kind == "view":
-        session.view_layer = message["layer"]
+        ch.view_layer = message["layer"]
         session.hurry()
-        if not session.playing:
-            await publish(session, 0)
+        if not ch.playing:
+            await publish(ch, 0)
     elif kind == "config":
         merged = {**session.run.config.model_dump(), **message["config"]}
         try:
@@ -208,10 +241,10 @@ async def handle(session: LiveSession, message: dict, viewer: Viewer, settings: 
             viewer.say({"type": "error", "error": describe(error)})
             return
         restarted = await session.reconfigure(config)
-        for other in list(session.viewers):
+        for other in list(ch.viewers):
             other.say({"type": "config", "config": config.model_dump(), "restarted": restarted})
-        if not session.playing:
-            await publish(session, 0)
+        if not ch.playing:
+            await publish(ch, 0)
 
 
 async def serve(ws: WebSocket, session: LiveSession | None, settings: Settings, open_streams: list[int]) -> None:
@@ -227,12 +260,13 @@ async def serve(ws: WebSocket, session: LiveSession | None, settings: Settings, 
         return
     await ws.accept()
     open_streams[0] += 1
-    viewer = Viewer(ws, settings.send_timeout)
-    session.viewers.add(viewer)
+    viewer, ch = Viewer(ws, settings.send_timeout), channel(session)
+    ch.viewers.add(viewer)
+    session.watchers += 1
     sender = asyncio.create_task(viewer.pump())
     try:
-        await publish(session, 0)
-        receiver = asyncio.create_task(_receive(ws, session, viewer, settings))
+        await publish(ch, 0)
+        receiver = asyncio.create_task(_receive(ws, ch, viewer, settings))
         done, _ = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
         for task in (sender, receiver):
             task.cancel()
@@ -243,14 +277,15 @@ async def serve(ws: WebSocket, session: LiveSession | None, settings: Settings, 
         pass
     finally:
         sender.cancel()
-        session.viewers.discard(viewer)
+        ch.viewers.discard(viewer)
+        session.watchers -= 1
         open_streams[0] -= 1
-        if not session.viewers:
-            session.pause()
+        if not ch.viewers:
+            ch.pause()
         session.touch()
 
 
-async def _receive(ws: WebSocket, session: LiveSession, viewer: Viewer, settings: Settings) -> None:
+async def _receive(ws: WebSocket, ch: Channel, viewer: Viewer, settings: Settings) -> None:
     while True:
         event = await ws.receive()
         if event["type"] == "websocket.disconnect":
@@ -267,7 +302,7 @@ async def _receive(ws: WebSocket, session: LiveSession, viewer: Viewer, settings
         except ValidationError as error:
             viewer.say({"type": "error", "error": describe(error)})
             continue
-        if session.closed:
+        if ch.session.closed:
             viewer.say({"type": "error", "error": "the session was deleted"})
             return
-        await handle(session, message, viewer, settings)
+        await handle(ch, message, viewer, settings)

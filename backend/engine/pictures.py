@@ -48,10 +48,11 @@ def width_for(hidden_layers) -> int:
     return fitting_width(WIDTHS, hidden_layers)
 
 
-def lattice(cells: int) -> tuple[jax.Array, jax.Array]:
-    """Cell centres of a cells×cells grid over the plane: x1 per column, x2 per row from the top (x2 = +EXTENT)."""
+def lattice(cells: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cell centres of a cells×cells grid over the plane: x1 per column, x2 per row from the top (x2 = +EXTENT).
+    Host arrays: constants in a program, and no device work outside one."""
     step = 2 * EXTENT / cells
-    centres = -EXTENT + step * (jnp.arange(cells) + 0.5)
+    centres = (-EXTENT + step * (np.arange(cells) + 0.5)).astype(np.float32)
     return centres, centres[::-1]
 
 

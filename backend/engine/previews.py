@@ -21,7 +21,7 @@ SEED = 0  # the previews' data, the same on every start
 
 
 def _centres() -> tuple[np.ndarray, np.ndarray]:
-    """x1 per column and x2 per row of the preview lattice, as numpy (the pictures' lattice)."""
+    """x1 per column and x2 per row of the preview lattice (the pictures')."""
     x1, x2 = lattice(CELLS)
     return np.asarray(x1, np.float64), np.asarray(x2, np.float64)
 
