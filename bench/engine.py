@@ -1,8 +1,7 @@
 """The engine alone: compile time, time per training epoch and per frame, for three networks.
 
-Every figure is a median over --repeats timed calls of Run.step, which trains, computes the frame
-and copies it to the host (as the stream does; Run.advance builds a Snapshot from it on top). An
-epoch's cost is (step(E) − step(0)) / E,
+Every figure is a median over --repeats timed calls of Run.train, which trains, computes the frame
+and copies it to the host, as the stream does. An epoch's cost is (train(E) − train(0)) / E,
 each pair timed back to back: the frame's share cancels. Compiles are real: the
 persistent cache is off here. Figures move with other load on the machine.
 Run: .venv/bin/python -m bench.engine [--repeats 21] [--epochs 50]
@@ -47,22 +46,22 @@ def timed(call) -> float:
 
 def measure(config: Config, repeats: int, epochs: int) -> dict:
     run = Run(config)
-    compile_s = timed(lambda: run.step(0))  # the first call traces and compiles this depth
-    run.step(epochs)  # and one call with epochs to run, should it differ
+    compile_s = timed(lambda: run.train(0))  # the first call traces and compiles this depth
+    run.train(epochs)  # and one call with epochs to run, should it differ
     traces = sum(program.TRACES.values())
-    looks, per_epoch, frames = [], [], []
+    stills, per_epoch, frames = [], [], []
     for _ in range(repeats):  # interleaved, so that a burst of load elsewhere touches every figure alike
-        look = timed(lambda: run.step(0))
-        looks.append(look)
-        per_epoch.append((timed(lambda: run.step(epochs)) - look) / epochs)
-        frames.append(timed(lambda: run.step(1)))
-    look, epoch, frame = (statistics.median(v) for v in (looks, per_epoch, frames))
+        still = timed(lambda: run.train(0))
+        stills.append(still)
+        per_epoch.append((timed(lambda: run.train(epochs)) - still) / epochs)
+        frames.append(timed(lambda: run.train(1)))
+    still, epoch, frame = (statistics.median(v) for v in (stills, per_epoch, frames))
     return {
         "depth": run.depth,
         "compile_s": compile_s,
         "epoch_us": epoch * 1e6,
         "frame_us": frame * 1e6,
-        "look_us": look * 1e6,
+        "still_us": still * 1e6,
         "samples_per_s": run.dataset.n_train / epoch,
         "recompiles": sum(program.TRACES.values()) - traces,
     }
@@ -71,7 +70,7 @@ def measure(config: Config, repeats: int, epochs: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=21, help="timed calls per figure; the median is shown")
-    parser.add_argument("--epochs", type=int, default=50, help="E in (step(E) − step(0)) / E")
+    parser.add_argument("--epochs", type=int, default=50, help="E in (train(E) − train(0)) / E")
     args = parser.parse_args()
 
     start, ticks = time.perf_counter(), machine.ticks()
@@ -84,13 +83,13 @@ def main() -> None:
     print(f"machine: {machine.describe()}")
     print(f"{SETTINGS['num_samples']} points, {SETTINGS['train_fraction']:.0%} for training, "
           f"batch {SETTINGS['batch_size']}; medians of {args.repeats}; "
-          f"epoch = (step({args.epochs}) − step(0)) / {args.epochs}\n")
-    print("| network | depth | compile, s | µs / epoch | µs / frame (step(1)) | µs / look (step(0)) "
+          f"epoch = (train({args.epochs}) − train(0)) / {args.epochs}\n")
+    print("| network | depth | compile, s | µs / epoch | µs / frame (train(1)) | µs / frame without training (train(0)) "
           "| training samples / s | compiles after warm-up |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, r in rows.items():
         print(f"| {name} | {r['depth']} | {r['compile_s']:.1f} | {r['epoch_us']:,.0f} | {r['frame_us']:,.0f} "
-              f"| {r['look_us']:,.0f} | {r['samples_per_s']:,.0f} | {r['recompiles']} |")
+              f"| {r['still_us']:,.0f} | {r['samples_per_s']:,.0f} | {r['recompiles']} |")
     idle, stolen = machine.idle_and_stolen(ticks, machine.ticks())
     print(f"\ntotal compiles after warm-up: {sum(r['recompiles'] for r in rows.values())}; "
           f"bench took {time.perf_counter() - start:.0f} s; the machine meanwhile: {idle:.0f} % idle, "

@@ -3,7 +3,7 @@
 On a CPU these small networks cost little arithmetic; almost all of a frame's time is the
 per-operation cost of launching a few thousand small operations, so this count tracks the
 engine's speed without the noise of a shared machine. It reads a jax.profiler trace of
-Run.step(1) (the training-and-data program with one epoch, and the picture program).
+Run.train(1) (the training-and-data program with one epoch, and the picture program).
 Run: .venv/bin/python -m bench.operations [--frames 5]
 """
 from __future__ import annotations
@@ -35,11 +35,11 @@ NOT_OPERATIONS = ("end:", "Thunk", "Threadpool")  # executor bookkeeping and end
 def operations(config: Config, frames: int) -> collections.Counter:
     """Operations launched per frame, by name."""
     run = Run(config)
-    run.step(1)  # compiled and warm
+    run.train(1)  # compiled and warm
     with tempfile.TemporaryDirectory() as trace_dir:
         with jax.profiler.trace(trace_dir):
             for _ in range(frames):
-                run.step(1)
+                run.train(1)
         (trace,) = Path(trace_dir).rglob("*.xplane.pb")
         profile = _profile_data.ProfileData.from_file(str(trace))
     counts: collections.Counter = collections.Counter()

@@ -17,7 +17,7 @@ import struct
 import numpy as np
 
 from ..engine.fields import F16, F32, FIELDS, U8, U8_OWN_RANGE
-from ..engine.run import Run
+from ..engine.run import Run, Snapshot
 
 GRID_RANGE = (-1.0, 1.0)  # output and neuron grids are quantised to uint8 over this range
 FLOAT16_LIMIT = 60000.0  # float16 arrays are clipped to this magnitude
@@ -114,8 +114,9 @@ class FrameEncoder:
     def fits(self, run: Run, *, view_layer: int) -> bool:
         return self.positions is run.positions and self.view_layer == view_layer
 
-    def encode(self, values: np.ndarray, run: Run, *, data_version: int) -> bytes:
-        """The frame message for the run's frame `values` (Run.step), with its metadata fields."""
+    def encode(self, snapshot: Snapshot, *, data_version: int) -> bytes:
+        """The frame message for a snapshot of the run (Run.train), with its metadata fields."""
+        values = snapshot.values
         chunks = [values[self.singles].astype("<f4").tobytes(), _half(values[self.halves]).tobytes(),
                   quantise(values[self.grids]).tobytes()]
         ranges = {}
@@ -125,9 +126,9 @@ class FrameEncoder:
             chunks.append(quantise(shown, *ranges[f"{name}_range"]).tobytes())
         metadata = {
             "kind": "frame",
-            "epoch": run.epoch,
-            "status": run.status,
-            **run.metadata(values),
+            "epoch": snapshot.epoch,
+            "status": snapshot.status,
+            **snapshot.metadata(),
             "layer_sizes": self.layer_sizes,
             "view_layer": self.layer,
             "data_version": data_version,

@@ -12,13 +12,14 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from ..engine import previews, program
-from ..engine.config import BOUNDS, Config, finite_or_none
+from ..engine.config import BOUNDS, Config
 from ..engine.data import DATASETS, EXTENT, is_regression
 from ..engine.features import FEATURES
 from ..engine.fields import FIELDS
-from ..engine.pictures import DENSITY, THUMBNAIL
+from ..engine.export import export_run, import_run
 from ..engine.network import ACTIVATIONS, INITS
-from ..engine.run import Run, Snapshot as EngineSnapshot, export_run, import_run
+from ..engine.pictures import DENSITY, THUMBNAIL
+from ..engine.run import Run, Snapshot as EngineSnapshot
 from ..engine.training import LOSSES, OPTIMIZERS, REGULARIZATIONS
 from . import schemas
 from .encoding import quantise
@@ -122,7 +123,7 @@ async def _create(request: Request, make_run) -> LiveSession:
         session = await _registry(request).create(make_run)
     except SessionLimit:
         raise HTTPException(503, "too many live sessions; try again later") from None
-    await session.work(lambda run: run.advance(0))
+    await session.work(lambda run: run.train(0))
     return session
 
 
@@ -147,7 +148,7 @@ async def update_session(request: Request, session_id: str, changes: dict = Body
     except ValidationError as error:
         raise _validation_error(error) from None
     restarted = await session.reconfigure(config)
-    await session.work(lambda run: run.advance(0))
+    await session.work(lambda run: run.train(0))
     return schemas.SessionUpdate(**_session_reply(session).model_dump(), restarted=restarted)
 
 
@@ -157,7 +158,7 @@ async def train_session(
 ) -> schemas.Session:
     """Train some epochs and return the state afterwards."""
     session = _session(request, session_id)
-    await session.work(lambda run: run.advance(body.epochs))
+    await session.work(lambda run: run.train(body.epochs))
     return _session_reply(session)
 
 
@@ -168,7 +169,7 @@ async def reset_session(
     """A new network at epoch 0 (optionally with a new seed); recovers a diverged run."""
     session = _session(request, session_id)
     await session.reset(body.seed)
-    await session.work(lambda run: run.advance(0))
+    await session.work(lambda run: run.train(0))
     return _session_reply(session)
 
 
@@ -204,7 +205,7 @@ def snapshot_reply(run: Run, snap: EngineSnapshot) -> schemas.Snapshot:
 async def get_snapshot(request: Request, session_id: str) -> schemas.Snapshot:
     """One full frame: output grid, neuron thumbnails, weights, gradient flow and layer views."""
     session = _session(request, session_id)
-    return await session.work(lambda run: snapshot_reply(run, run.advance(0)))
+    return await session.work(lambda run: snapshot_reply(run, run.train(0)))
 
 
 @sessions.post("/{session_id}/predict", response_model=schemas.Prediction)

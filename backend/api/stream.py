@@ -91,15 +91,15 @@ class Viewer:
         self.ws, self.send_timeout = ws, send_timeout
         self.latest: bytes | None = None
         self.points: bytes | None = None  # the points of the newest frame's build, when this viewer lacks them
-        self.points_version: int | None = None  # the build whose points this viewer has, or will have next
+        self.data_version: int | None = None  # the data version whose points this viewer has, or will have next
         self.ready = asyncio.Event()
         self.texts: asyncio.Queue = asyncio.Queue(maxsize=16)
 
     def offer(self, frame: bytes, version: int, points: bytes) -> None:
         """The newest frame, of build `version` whose points message is `points`; it replaces an unsent one."""
         self.latest = frame
-        if version != self.points_version:
-            self.points, self.points_version = points, version
+        if version != self.data_version:
+            self.points, self.data_version = points, version
         self.ready.set()
 
     def take(self) -> list[bytes]:
@@ -164,12 +164,12 @@ async def render(ch: Channel, epochs: int) -> tuple[bytes, int, bytes]:
     view_layer = ch.view_layer
 
     def work(run):
-        values = run.step(epochs)
+        snapshot = run.train(epochs)
         if ch.encoder is None or not ch.encoder.fits(run, view_layer=view_layer):
             ch.encoder = FrameEncoder(run, view_layer=view_layer)
-        if ch.points is None or ch.points[0] != run.builds:
-            ch.points = (run.builds, encode_points(run, data_version=run.builds))
-        return ch.encoder.encode(values, run, data_version=run.builds), run.builds, ch.points[1]
+        if ch.points is None or ch.points[0] != run.data_version:
+            ch.points = (run.data_version, encode_points(run, data_version=run.data_version))
+        return ch.encoder.encode(snapshot, data_version=run.data_version), run.data_version, ch.points[1]
 
     return await ch.session.work(work)
 

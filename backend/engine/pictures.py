@@ -7,7 +7,7 @@ grid), which lets them skip most of the work the data-side frame does:
   values or a full cells × cells array: the rows' and the columns' shares are small
   (cells, units) products, broadcast together with the few full terms in one fused pass.
 - The layers above run in a loop over the network's traced depth, at a static width that
-  covers its widest layer (WIDTHS): a network of 4-unit layers computes 4 rows, not the
+  covers its widest layer (PICTURE_WIDTHS): a network of 4-unit layers computes 4 rows, not the
   padded MAX_WIDTH.
 - Values are laid out units × points, so that each elementwise pass runs along the
   10 000 points. A layer of up to 8 units is its weighted sum written out term by term,
@@ -35,7 +35,7 @@ THUMBNAIL = 16  # neuron thumbnail cells per side (160 neurons must fit a 64 KB 
 # the 12-wide plane), so one pass over the output lattice draws both pictures.
 _NEAREST = np.round((np.arange(THUMBNAIL) + 0.5) * (DENSITY / THUMBNAIL) - 0.5).astype(np.int32)
 THUMBNAIL_CELLS = (_NEAREST[:, None] * DENSITY + _NEAREST[None, :]).ravel()  # flat output-grid cells, row by row
-WIDTHS = (4, 8, MAX_WIDTH)  # static widths of the picture programs; a network takes the smallest that fits
+PICTURE_WIDTHS = (4, 8, MAX_WIDTH)  # static widths of the picture programs; a network takes the smallest that fits
 
 
 class Pictures(NamedTuple):
@@ -43,9 +43,9 @@ class Pictures(NamedTuple):
     neurons: jax.Array  # (MAX_LAYERS, width, THUMBNAIL, THUMBNAIL) every hidden unit; absent layers are zero
 
 
-def width_for(hidden_layers) -> int:
+def picture_width_for(hidden_layers) -> int:
     """The narrowest picture program that holds every layer of a network."""
-    return fitting_width(WIDTHS, hidden_layers)
+    return fitting_width(PICTURE_WIDTHS, hidden_layers)
 
 
 def lattice(cells: int) -> tuple[np.ndarray, np.ndarray]:

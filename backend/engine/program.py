@@ -1,6 +1,7 @@
-"""The compiled programs: one `advance` per width and padded dataset size, one `draw` per picture width, and helpers.
+"""The compiled programs: one `train` per training width and padded dataset size, one `draw` per picture width,
+and helpers.
 
-`advance` trains any number of epochs and computes the data side of the frame in
+`train` trains any number of epochs and computes the data side of the frame in
 one call. Every depth shares it: the layers are loops over the network's traced depth,
 so a small network computes only its own layers without a program of its own. Networks
 no wider than NARROW units a layer (the default among them) get programs that compute
@@ -9,7 +10,7 @@ at that width rather than at the padded MAX_WIDTH.
 widths (see pictures.py). Everything else is traced, so no setting change recompiles.
 
 The programs take and return packed vectors (see packing.py): the training state,
-the settings (architecture and hyper-parameters), the data and the frame each
+the config (architecture and hyper-parameters), the data and the frame each
 cross the call boundary as one buffer.
 """
 from __future__ import annotations
@@ -28,7 +29,7 @@ from .fields import Sizes, padded_shapes
 from .frame import Frame, make_frame, moments, probe_accuracy
 from .network import MAX_WIDTH, NARROW, Arch, fitting_width, forward, init_params, make_arch, narrow, score, widen
 from .packing import Layout
-from .pictures import WIDTHS, Pictures, pictures
+from .pictures import Pictures, pictures
 from .training import Data, Hyper, TrainState, init_opt_states, train_epochs
 
 TRACES: Counter = Counter()  # how often each program was traced; tests assert it stops growing
@@ -73,15 +74,15 @@ def _data_template(slots: int) -> Data:
     return Data(*(jax.ShapeDtypeStruct(shape, jnp.float32) for shape in shapes))
 
 
-_STATE_TEMPLATE, _SETTINGS_TEMPLATE = _templates()
+_STATE_TEMPLATE, _CONFIG_TEMPLATE = _templates()
 STATE = Layout(_STATE_TEMPLATE)  # TrainState <-> one vector
-SETTINGS = Layout(_SETTINGS_TEMPLATE)  # (Arch, Hyper) <-> one vector
+CONFIG = Layout(_CONFIG_TEMPLATE)  # a config as the programs take it: (Arch, Hyper) <-> one vector
 DATA = {slots: Layout(_data_template(slots)) for slots in SLOTS}  # Data <-> one vector, per padded size
 _SLOTS_OF = {layout.size: slots for slots, layout in DATA.items()}
 
 
-def advance_width(hidden_layers) -> int:
-    """The width of a network's `advance` program: NARROW when every hidden layer fits in it, else MAX_WIDTH."""
+def train_width(hidden_layers) -> int:
+    """The width of a network's `train` program: NARROW when every hidden layer fits in it, else MAX_WIDTH."""
     return fitting_width((NARROW, MAX_WIDTH), hidden_layers)
 
 
@@ -98,66 +99,66 @@ def frame_layout(slots: int) -> Layout:
 
 
 @_program
-@partial(jax.jit, static_argnames="width")
-def advance(state: jax.Array, settings: jax.Array, data: jax.Array, prev_axes: jax.Array, epochs: jax.Array,
-            *, width: int) -> tuple[jax.Array, jax.Array, jax.Array]:
+@partial(jax.jit, static_argnames="train_width")
+def train(state: jax.Array, config: jax.Array, data: jax.Array, prev_axes: jax.Array, epochs: jax.Array,
+            *, train_width: int) -> tuple[jax.Array, jax.Array, jax.Array]:
     """Train `epochs` epochs, then compute the frame at the new weights: (state, frame, axes), the first two packed.
 
     The projection axes are fed into the next call as they are, without a trip to the host.
 
-    Each padded dataset size (the data vector's length) and each width (see advance_width) is a program of
+    Each padded dataset size (the data vector's length) and each training width (see train_width) is a program of
     its own; a program of width NARROW computes every layer at that width (network.narrow).
     """
     slots = slots_of(data)
-    TRACES["advance", slots, width] += 1
-    arch, hyper = SETTINGS.unpack(settings)
+    TRACES["train", slots, train_width] += 1
+    arch, hyper = CONFIG.unpack(config)
     data = DATA[slots].unpack(data)
     state = STATE.unpack(state)
-    if width == MAX_WIDTH:
+    if train_width == MAX_WIDTH:
         trained = train_epochs(state, arch, hyper, data, epochs)
         frame, axes = make_frame(trained, arch, hyper, data, prev_axes)
     else:
-        cut, arch = narrow((state, arch), width)
-        data = data._replace(inputs=data.inputs[:, :width])
+        cut, arch = narrow((state, arch), train_width)
+        data = data._replace(inputs=data.inputs[:, :train_width])
         trained = train_epochs(cut, arch, hyper, data, epochs)
-        frame, axes = make_frame(trained, arch, hyper, data, prev_axes[:, :, :width])
+        frame, axes = make_frame(trained, arch, hyper, data, prev_axes[:, :, :train_width])
         trained = widen(trained, state)
         frame = frame._replace(params=trained.params)
-        axes = jnp.pad(axes, ((0, 0), (0, 0), (0, MAX_WIDTH - width)))
+        axes = jnp.pad(axes, ((0, 0), (0, 0), (0, MAX_WIDTH - train_width)))
     return STATE.pack(trained), frame_layout(slots).pack(frame), axes
 
 
 @cache
-def pictures_layout(width: int) -> Layout:
-    """Pictures <-> one vector, for the picture program of `width` (shapes as engine/fields.py declares them)."""
-    shapes = padded_shapes(Sizes(slots=0, picture_width=width))
+def pictures_layout(picture_width: int) -> Layout:
+    """Pictures <-> one vector, for the picture program of `picture_width` (shapes as engine/fields.py declares them)."""
+    shapes = padded_shapes(Sizes(slots=0, picture_width=picture_width))
     return Layout(Pictures(**{name: shapes[name] for name in Pictures._fields}))
 
 
 @_program
-@partial(jax.jit, static_argnames="width")
-def draw(state: jax.Array, settings: jax.Array, *, width: int) -> jax.Array:
+@partial(jax.jit, static_argnames="picture_width")
+def draw(state: jax.Array, config: jax.Array, *, picture_width: int) -> jax.Array:
     """The output grid and every neuron's thumbnail at the state's weights, packed (see pictures.py)."""
-    TRACES["draw", width] += 1
-    arch, _ = SETTINGS.unpack(settings)
-    return pictures_layout(width).pack(pictures(STATE.unpack(state).params, arch, width))
+    TRACES["draw", picture_width] += 1
+    arch, _ = CONFIG.unpack(config)
+    return pictures_layout(picture_width).pack(pictures(STATE.unpack(state).params, arch, picture_width))
 
 
 @_program
 @jax.jit
-def new_packed_state(seed: jax.Array, settings: jax.Array, init: jax.Array, scale: jax.Array) -> jax.Array:
+def new_packed_state(seed: jax.Array, config: jax.Array, init: jax.Array, scale: jax.Array) -> jax.Array:
     """A fresh network and optimiser state from a seed, packed."""
     TRACES["new_packed_state"] += 1
-    arch, _ = SETTINGS.unpack(settings)
+    arch, _ = CONFIG.unpack(config)
     return STATE.pack(_fresh(seed, arch, init, scale))
 
 
 @_program
 @jax.jit
-def device_data(points: jax.Array, labels: jax.Array, train: jax.Array, test: jax.Array, settings: jax.Array):
+def device_data(points: jax.Array, labels: jax.Array, train: jax.Array, test: jax.Array, config: jax.Array):
     """A dataset on the device with the chosen features computed (and what depends on nothing else), packed."""
     TRACES["device_data", points.shape[0]] += 1
-    arch, _ = SETTINGS.unpack(settings)
+    arch, _ = CONFIG.unpack(config)
     inputs = compute_features(points, arch.feature_mask, MAX_WIDTH)
     _, centred, cov = moments(inputs[None], train)
     input_probe = probe_accuracy(centred, cov, labels, train)[0]
@@ -166,14 +167,14 @@ def device_data(points: jax.Array, labels: jax.Array, train: jax.Array, test: ja
 
 @_program
 @jax.jit
-def predict(state: jax.Array, settings: jax.Array, points: jax.Array) -> jax.Array:
+def predict(state: jax.Array, config: jax.Array, points: jax.Array) -> jax.Array:
     """The network's output at arbitrary points (n, 2), in label units (see network.score)."""
     TRACES["predict"] += 1
-    arch, _ = SETTINGS.unpack(settings)
+    arch, _ = CONFIG.unpack(config)
     params = STATE.unpack(state).params
     return score(arch, forward(params, arch, compute_features(points, arch.feature_mask, MAX_WIDTH)).output)
 
 
-def to_device(dataset: Dataset, settings: jax.Array) -> jax.Array:
+def to_device(dataset: Dataset, config: jax.Array) -> jax.Array:
     f32 = lambda a: np.asarray(a, np.float32)
-    return device_data(f32(dataset.x), f32(dataset.y), f32(dataset.train), f32(dataset.test), settings)
+    return device_data(f32(dataset.x), f32(dataset.y), f32(dataset.train), f32(dataset.test), config)

@@ -20,29 +20,45 @@ from .features import FEATURES
 from .fields import FIELD, FIELDS, META, Network, gather, positions
 from .frame import empty_axes
 from .network import INIT_INDEX, Arch, make_arch
-from .pictures import WIDTHS, width_for
+from .pictures import PICTURE_WIDTHS, picture_width_for
 from .training import LOSSES, OPTIMIZER_INDEX, REGULARIZATIONS, Hyper, TrainState, fresh_opt_states
 
 HISTORY_LIMIT = 2000  # loss history entries kept; older ones are thinned
 PREDICT_CHUNK = 1024  # points per compiled predict call: a shape fixed so that no request size recompiles
 
 
-@dataclass
+@dataclass(eq=False)
 class Snapshot:
-    """One frame on the host: every field of fields.FIELDS sliced to the real network (read them as
-    attributes: snapshot.output), the metadata fields as JSON-ready values, plus the run's points."""
+    """One frame on the host: its vector, and every field of fields.FIELDS read from it when first asked for,
+    sliced to the real network (snapshot.output, snapshot.weights); metadata fields as JSON-ready values
+    (numbers, or lists of them, None where not finite and for the accuracies of a regression)."""
 
     epoch: int
     status: str
-    fields: dict
+    values: np.ndarray  # the frame program's vector, then the picture program's
+    positions: dict  # where each field lies in it (Run.positions)
+    regression: bool
     train_points: np.ndarray  # (n_train, 3) x1, x2, label
     test_points: np.ndarray  # (n_test, 3)
 
     def __getattr__(self, name: str):
-        try:
-            return self.__dict__["fields"][name]
-        except KeyError:
-            raise AttributeError(name) from None
+        positions = self.__dict__.get("positions", {})
+        if name not in positions:
+            raise AttributeError(name)
+        value = gather(self.values, positions[name])
+        if FIELD[name].wire == META:
+            value = self._json(FIELD[name], value)
+        self.__dict__[name] = value  # read once
+        return value
+
+    def metadata(self) -> dict:
+        """The metadata fields (fields.META) by name."""
+        return {field.name: getattr(self, field.name) for field in FIELDS if field.wire == META}
+
+    def _json(self, field, value: np.ndarray):
+        if field.classification and self.regression:
+            value = np.full(value.shape, np.nan)
+        return finite_or_none(float(value)) if value.ndim == 0 else [finite_or_none(float(v)) for v in value]
 
 
 @lru_cache(maxsize=64)
@@ -67,8 +83,8 @@ def programs_of(config: Config) -> frozenset:
     depth-free helpers (new_packed_state, predict, device_data at its dataset size)."""
     slots = slots_for(config.num_samples if config.dataset != "custom" else len(config.custom_points))
     return frozenset({
-        ("advance", slots, program.advance_width(config.hidden_layers)),
-        ("draw", width_for(config.hidden_layers)),
+        ("train", slots, program.train_width(config.hidden_layers)),
+        ("draw", picture_width_for(config.hidden_layers)),
         ("device_data", slots),
         ("new_packed_state",),
         ("predict",),
@@ -81,7 +97,7 @@ def warmup_networks() -> list[Config]:
     covers every advance and draw program, whatever the depth, since depth is traced."""
     default = Config()
     networks, covered = [default], programs_of(default)
-    for slots, width in itertools.product(SLOTS, WIDTHS):
+    for slots, width in itertools.product(SLOTS, PICTURE_WIDTHS):
         config = Config(hidden_layers=[width], num_samples=min(slots, MAX_SAMPLES))
         if not programs_of(config) <= covered:
             networks.append(config)
@@ -93,11 +109,11 @@ def warm_up(config: Config) -> None:
     """Make ready every program a run of `config` calls, and the copies to the device it makes (jax compiles
     a small program for each new shape it copies): a step, a prediction and a change of optimiser."""
     run = Run(config)
-    run.step(1)
+    run.train(1)
     run.predict(np.zeros((1, 2)))
     other = next(name for name in OPTIMIZER_INDEX if name != config.optimizer)
     run.reconfigure(config.model_copy(update={"optimizer": other}))
-    run.step(0)
+    run.train(0)
 
 
 @dataclass
@@ -108,13 +124,13 @@ class Run:
     epoch: int = 0
     status: str = "paused"
     history: list[tuple[int, float | None, float | None]] = field(default_factory=list)
-    builds: int = 0  # how many times the data and network were built: a frame's data version
+    data_version: int = 0  # goes up each time the data and network are built anew
 
     def __post_init__(self) -> None:
         self._build()
 
     def _build(self) -> None:
-        self.builds += 1
+        self.data_version += 1
         c = self.config
         self.dataset = make_dataset(
             c.dataset, seed=c.seed, num_samples=c.num_samples, noise=c.noise,
@@ -122,23 +138,21 @@ class Run:
         )
         points = np.concatenate([self.dataset.x, self.dataset.y[:, None]], axis=1)
         self.train_points, self.test_points = points[self.dataset.train], points[self.dataset.test]
-        self._set_settings(make_arch(c.features, c.hidden_layers, c.activation, c.output_activation), hyper_of(c))
-        self.data = program.to_device(self.dataset, self.settings)
+        self._set_config(make_arch(c.features, c.hidden_layers, c.activation, c.output_activation), hyper_of(c))
+        self.data = program.to_device(self.dataset, self.packed_config)
         self.packed = program.new_packed_state(
-            np.int32(c.seed), self.settings, np.int32(INIT_INDEX[c.init]), np.float32(c.init_scale)
+            np.int32(c.seed), self.packed_config, np.int32(INIT_INDEX[c.init]), np.float32(c.init_scale)
         )
         self.axes = empty_axes()  # each frame's axes, on the device, go straight into the next
         self.epoch = 0
         self.status = "paused" if self.status == "diverged" else self.status
         self.history = []
         self.positions = self._positions()
-        self.values: np.ndarray | None = None  # the latest frame's host vector, once there is one
-        self._taken: tuple[int, str] = (0, self.status)  # epoch and status when it was taken
-        self._snapshot: Snapshot | None = None
+        self.snapshot: Snapshot | None = None  # the latest frame, once there is one
 
-    def _set_settings(self, arch: Arch, hyper: Hyper) -> None:
+    def _set_config(self, arch: Arch, hyper: Hyper) -> None:
         self.arch, self.hyper = arch, hyper
-        self.settings = jax.device_put(program.SETTINGS.pack_host((arch, hyper)))
+        self.packed_config = jax.device_put(program.CONFIG.pack_host((arch, hyper)))
 
     @property
     def state(self) -> TrainState:
@@ -154,9 +168,9 @@ class Run:
         return len(self.config.hidden_layers)
 
     @property
-    def width(self) -> int:
-        """The picture program's width for this network (see pictures.WIDTHS)."""
-        return width_for(self.config.hidden_layers)
+    def picture_width(self) -> int:
+        """The picture program's width for this network (see pictures.PICTURE_WIDTHS)."""
+        return picture_width_for(self.config.hidden_layers)
 
     def reconfigure(self, config: Config) -> bool:
         """Switch to a new config; True when it started a new network (see config.RESTARTING)."""
@@ -172,7 +186,7 @@ class Run:
         if config.optimizer != old.optimizer:
             state = self.state
             self.state = state._replace(opt_states=fresh_opt_states(state.opt_states))
-        self._set_settings(arch, hyper_of(config))
+        self._set_config(arch, hyper_of(config))
         return False
 
     def reset(self, seed: int | None = None) -> None:
@@ -182,39 +196,25 @@ class Run:
         self.status = "paused"
         self._build()
 
-    def step(self, epochs: int) -> np.ndarray:
-        """Train `epochs` epochs (0 only looks) and take the frame at the new weights: its host vector, `values`.
-
-        `positions` says where each field lies in it; `snapshot` builds the whole Snapshot when asked.
-        """
+    def train(self, epochs: int) -> Snapshot:
+        """Train `epochs` epochs (0: none) and take the frame at the new weights."""
         if self.status == "diverged":
             epochs = 0
-        self.packed, packed_frame, self.axes = program.advance(
-            self.packed, self.settings, self.data, self.axes, _count(epochs),
-            width=program.advance_width(self.config.hidden_layers),
+        self.packed, packed_frame, self.axes = program.train(
+            self.packed, self.packed_config, self.data, self.axes, _count(epochs),
+            train_width=program.train_width(self.config.hidden_layers),
         )
-        packed_pictures = program.draw(self.packed, self.settings, width=self.width)
+        packed_pictures = program.draw(self.packed, self.packed_config, picture_width=self.picture_width)
         values = np.concatenate([np.asarray(packed_frame), np.asarray(packed_pictures)])
         self.epoch += epochs
         train_loss, test_loss = (float(values[self.positions[name]]) for name in ("train_loss", "test_loss"))
         if not (math.isfinite(train_loss) and math.isfinite(test_loss)):
             self.status = "diverged"
-        self.values, self._taken, self._snapshot = values, (self.epoch, self.status), None
         if epochs or not self.history:
             self._record(train_loss, test_loss)
-        return values
-
-    def advance(self, epochs: int) -> Snapshot:
-        """Train `epochs` epochs (0 only looks) and return the frame at the new weights."""
-        self.step(epochs)
+        self.snapshot = Snapshot(self.epoch, self.status, values, self.positions, self.config.regression,
+                                 self.train_points, self.test_points)
         return self.snapshot
-
-    @property
-    def snapshot(self) -> Snapshot | None:
-        """The latest frame as a Snapshot (None before the first), built on first request."""
-        if self._snapshot is None and self.values is not None:
-            self._snapshot = self._snapshot_of(self.values, *self._taken)
-        return self._snapshot
 
     def predict(self, points: np.ndarray) -> np.ndarray:
         """Network outputs at (n, 2) points, in label units (a sigmoid's p becomes 2p − 1).
@@ -226,7 +226,7 @@ class Run:
         padded = np.zeros((max(-(-n // PREDICT_CHUNK), 1) * PREDICT_CHUNK, 2), np.float32)
         padded[:n] = points
         outputs = [
-            np.asarray(program.predict(self.packed, self.settings, chunk))
+            np.asarray(program.predict(self.packed, self.packed_config, chunk))
             for chunk in np.split(padded, len(padded) // PREDICT_CHUNK)
         ]
         return np.concatenate(outputs)[:n]
@@ -253,76 +253,5 @@ class Run:
         """Where each field of this network's frames lies in their host vector: the frame's, then the pictures'."""
         frame_layout = program.frame_layout(len(self.dataset.x))
         padded = {**frame_layout.indices()._asdict(),
-                  **program.pictures_layout(self.width).indices(frame_layout.size)._asdict()}
+                  **program.pictures_layout(self.picture_width).indices(frame_layout.size)._asdict()}
         return positions(padded, self._network())
-
-    def metadata(self, values: np.ndarray) -> dict:
-        """A frame's metadata fields (fields.META) from its host vector, as JSON-ready values: numbers, or lists
-        of them, with None for what is not finite and for accuracies of a regression."""
-        return {field.name: self._read(field, values[self.positions[field.name]])
-                for field in FIELDS if field.wire == META}
-
-    def _read(self, field, value: np.ndarray):
-        if field.classification and self.config.regression:
-            value = np.full(value.shape, np.nan)
-        return finite_or_none(float(value)) if value.ndim == 0 else [finite_or_none(float(v)) for v in value]
-
-    def _snapshot_of(self, values: np.ndarray, epoch: int, status: str) -> Snapshot:
-        """Every field, gathered from the host vector; the metadata fields as `metadata` reads them."""
-        fields = {name: gather(values, where) for name, where in self.positions.items()}
-        return Snapshot(epoch=epoch, status=status, fields={**fields, **self.metadata(values)},
-                        train_points=self.train_points, test_points=self.test_points)
-
-
-def _leaf(array) -> dict:
-    array = np.asarray(array)
-    data = [v if np.isfinite(v) else None for v in array.ravel().tolist()] if array.dtype.kind == "f" else (
-        array.ravel().tolist()
-    )
-    return {"shape": list(array.shape), "dtype": str(array.dtype), "data": data}
-
-
-def _array(leaf: dict, like) -> np.ndarray:
-    like = np.asarray(like)
-    if list(like.shape) != list(leaf["shape"]) or str(like.dtype) != leaf["dtype"]:
-        raise ValueError(f"expected {like.dtype}{list(like.shape)}, got {leaf['dtype']}{list(leaf['shape'])}")
-    values = [np.nan if v is None else v for v in leaf["data"]]
-    if len(values) != like.size:
-        raise ValueError(f"expected {like.size} values, got {len(values)}")
-    return np.asarray(values, dtype=np.float64).astype(like.dtype).reshape(like.shape)
-
-
-def export_run(run: Run) -> dict:
-    """Everything needed to continue the run exactly: config, full training state, history."""
-    leaves = jax.tree.leaves(jax.device_get(run.state))
-    return {
-        "format": "layerlab-export",
-        "version": 1,
-        "config": run.config.model_dump(),
-        "epoch": run.epoch,
-        "status": "diverged" if run.status == "diverged" else "paused",
-        "history": [list(h) for h in run.history],
-        "state": [_leaf(leaf) for leaf in leaves],
-        "axes": _leaf(run.axes),
-    }
-
-
-def import_run(document: dict) -> Run:
-    """A run continuing where `document` (from export_run) left off; ValueError names what does not fit."""
-    run = Run(Config.model_validate(document["config"]))
-    template, treedef = jax.tree.flatten(jax.device_get(run.state))
-    leaves = document["state"]
-    if len(leaves) != len(template):
-        raise ValueError(f"state: expected {len(template)} arrays, got {len(leaves)}")
-    arrays = []
-    for i, (leaf, like) in enumerate(zip(leaves, template)):
-        try:
-            arrays.append(_array(leaf, like))
-        except ValueError as error:
-            raise ValueError(f"state.{i}: {error}") from None
-    run.state = jax.tree.unflatten(treedef, arrays)
-    run.axes = jax.device_put(_array(document["axes"], run.axes))
-    run.epoch = document["epoch"]
-    run.status = document["status"] if document["status"] == "diverged" else "paused"
-    run.history = [tuple(h) for h in document["history"]]
-    return run

@@ -7,7 +7,7 @@ from backend.api.app import warmup_networks
 from backend.engine.config import Config
 from backend.engine.data import MAX_SAMPLES, SLOTS
 from backend.engine.network import MAX_LAYERS, MAX_WIDTH, NARROW
-from backend.engine.pictures import WIDTHS
+from backend.engine.pictures import PICTURE_WIDTHS
 from backend.engine.run import programs_of
 from backend.settings import Settings
 
@@ -17,8 +17,8 @@ def test_a_full_warm_up_calls_every_program_once_and_starts_with_the_default():
     assert networks[0] == Config()
     called = [programs_of(c) for c in networks]
     every = (
-        {("advance", slots, width) for slots in SLOTS for width in (NARROW, MAX_WIDTH)}
-        | {("draw", width) for width in WIDTHS}
+        {("train", slots, width) for slots in SLOTS for width in (NARROW, MAX_WIDTH)}
+        | {("draw", width) for width in PICTURE_WIDTHS}
         | {("device_data", slots) for slots in SLOTS}
         | {("new_packed_state",), ("predict",)}
     )

@@ -22,10 +22,9 @@ CASES = {
 def test_a_frame_decodes_to_the_runs_snapshot(case):
     config, view_layer = CASES[case]
     run = Run(config)
-    values = run.step(2)
+    snap = run.train(2)
     encoder = FrameEncoder(run, view_layer=view_layer)
-    meta, arrays = decode(encoder.encode(values, run, data_version=7))
-    snap = run.snapshot
+    meta, arrays = decode(encoder.encode(snap, data_version=7))
 
     names = {"output", "gradient_norms", "update_ratios", "saturation"}
     names |= {f"{kind}.{i}" for i in range(len(snap.weights)) for kind in ("weights", "biases")}
@@ -66,7 +65,7 @@ def test_a_points_message_decodes_to_the_runs_points(dataset):
 
 def test_an_encoder_fits_until_the_network_or_the_view_changes():
     run = Run(Config())
-    run.step(0)
+    run.train(0)
     encoder = FrameEncoder(run, view_layer=1)
     assert encoder.fits(run, view_layer=1)
     assert not encoder.fits(run, view_layer=0)

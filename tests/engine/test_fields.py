@@ -13,7 +13,7 @@ from backend.engine.data import SLOTS
 from backend.engine.config import Config
 from backend.engine.fields import ARRAYS, FIELDS, META
 from backend.engine.frame import Frame, empty_axes, make_frame
-from backend.engine.pictures import WIDTHS, Pictures, pictures
+from backend.engine.pictures import PICTURE_WIDTHS, Pictures, pictures
 from backend.engine.run import Run
 
 
@@ -26,7 +26,7 @@ def test_every_array_a_frame_computes_is_declared_and_every_declared_field_is_co
 def test_the_snapshot_reply_has_each_field_and_the_snapshot_each_value():
     assert {field.name for field in FIELDS} <= set(schemas.Snapshot.model_json_schema()["properties"])
     run = Run(Config(hidden_layers=[3, 2], dataset="gauss", num_samples=60))
-    snap = run.advance(1)
+    snap = run.train(1)
     for field in FIELDS:
         value = getattr(snap, field.name)
         if field.wire == META:  # JSON-ready: a number, None, or a list of them
@@ -39,7 +39,7 @@ def test_the_snapshot_reply_has_each_field_and_the_snapshot_each_value():
 
 @pytest.mark.parametrize("slots", SLOTS)
 def test_the_declared_frame_shapes_are_the_ones_make_frame_computes(slots):
-    state, (arch, hyper) = program._STATE_TEMPLATE, program._SETTINGS_TEMPLATE
+    state, (arch, hyper) = program._STATE_TEMPLATE, program._CONFIG_TEMPLATE
     data = program._data_template(slots)
     computed = jax.eval_shape(make_frame, state, arch, hyper, data, empty_axes())[0]
     assert jax.tree.structure(computed) == program.frame_layout(slots).treedef
@@ -48,9 +48,9 @@ def test_the_declared_frame_shapes_are_the_ones_make_frame_computes(slots):
     ]
 
 
-@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("width", PICTURE_WIDTHS)
 def test_the_declared_picture_shapes_are_the_ones_pictures_computes(width):
-    computed = jax.eval_shape(partial(pictures, width=width), program._STATE_TEMPLATE.params, program._SETTINGS_TEMPLATE[0])
+    computed = jax.eval_shape(partial(pictures, width=width), program._STATE_TEMPLATE.params, program._CONFIG_TEMPLATE[0])
     layout = program.pictures_layout(width)
     assert jax.tree.structure(computed) == layout.treedef
     assert [(tuple(leaf.shape), leaf.dtype) for leaf in jax.tree.leaves(computed)] == list(zip(layout.shapes, layout.dtypes))

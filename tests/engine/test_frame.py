@@ -45,7 +45,7 @@ def real_points(run: Run) -> np.ndarray:
 @pytest.fixture(scope="module")
 def trained() -> Run:
     run = Run(Config(hidden_layers=HIDDEN, features=["x1", "x2", "x1_x2"], dataset="xor", seed=1))
-    run.advance(20)
+    run.train(20)
     return run
 
 
@@ -81,7 +81,7 @@ def test_neuron_thumbnails_are_each_unit_over_the_plane(trained):
 @pytest.mark.parametrize("hidden", [[4, 3], [5, 8], [16, 1]])  # one network for each picture width
 def test_pictures_of_every_width_are_the_network_over_the_plane(hidden):
     run = Run(Config(hidden_layers=hidden, features=list(FEATURES), activation="sin", seed=2))
-    snap = run.advance(3)
+    snap = run.train(3)
     want = numpy_pass(run, cell_centres(DENSITY)).output.reshape(DENSITY, DENSITY)
     np.testing.assert_allclose(snap.output, want, **F32)
     thumbs = numpy_pass(run, thumbnail_points()).hidden
@@ -112,15 +112,15 @@ def test_gradient_norms_are_those_of_the_training_loss(trained):
 
 def test_update_ratios_are_zero_before_training_and_small_after():
     run = Run(Config(hidden_layers=HIDDEN))
-    assert not np.any(run.advance(0).update_ratios)
-    ratios = run.advance(1).update_ratios
+    assert not np.any(run.train(0).update_ratios)
+    ratios = run.train(1).update_ratios
     assert np.all((ratios > 0) & (ratios < 0.5))
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_saturation_is_the_share_of_flat_units(activation):
     run = Run(Config(hidden_layers=[8, 3], activation=activation, init_scale=4.0, seed=2))
-    snap = run.advance(0)
+    snap = run.train(0)
     numpy_run = numpy_pass(run, snap.train_points[:, :2])
     want = [np.mean(flat(activation, z)) for z in numpy_run.pre] + [np.mean(flat("tanh", numpy_run.logit))]
     np.testing.assert_allclose(snap.saturation, want, atol=2e-3)
@@ -136,8 +136,8 @@ def flat(activation: str, z: np.ndarray) -> np.ndarray:
 
 
 def test_saturation_rises_with_the_initial_scale():
-    low = Run(Config(hidden_layers=[8, 8], init_scale=0.05)).advance(0).saturation
-    high = Run(Config(hidden_layers=[8, 8], init_scale=20.0)).advance(0).saturation
+    low = Run(Config(hidden_layers=[8, 8], init_scale=0.05)).train(0).saturation
+    high = Run(Config(hidden_layers=[8, 8], init_scale=20.0)).train(0).saturation
     assert np.all(low[:-1] == 0) and np.all(high[:-1] > 0.5)
 
 
@@ -173,17 +173,17 @@ def test_projections_are_the_top_two_principal_components_or_the_raw_units(train
 
 def test_projection_axes_keep_their_sign_from_frame_to_frame():
     run = Run(Config(hidden_layers=[8, 5], seed=3))
-    run.advance(0)
+    run.train(0)
     for _ in range(6):
         before = np.asarray(run.axes)
-        run.advance(1)
+        run.train(1)
         agreement = np.sum(np.asarray(run.axes) * before, axis=-1)[: run.depth]
         assert np.all(agreement > 0)
 
 
 def test_a_linear_model_has_a_frame_without_layers():
     run = Run(Config(hidden_layers=[], features=["x1_squared", "x2_squared"]))
-    snap = run.advance(3)
+    snap = run.train(3)
     assert snap.neurons == [] and snap.projections == [] and snap.probe_accuracy == []
     assert snap.gradient_norms.shape == snap.update_ratios.shape == snap.saturation.shape == (1,)
     assert snap.output.shape == (DENSITY, DENSITY)

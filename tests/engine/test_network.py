@@ -76,10 +76,10 @@ INIT_SEEDS = 24  # pooled draws, so that a spread is known to a few percent
 def initial(init: str, scale: float = 1.0, hidden=INIT_HIDDEN, seeds=INIT_SEEDS):
     """Stacked real weights of fresh networks from many keys: per weight layer (seeds, fan_in, fan_out)."""
     arch = make_arch(INIT_FEATURES, hidden, "tanh", "tanh")
-    settings = jnp.asarray(program.SETTINGS.pack_host(jax.device_get((arch, hyper_of(Config())))))
+    packed_config = jnp.asarray(program.CONFIG.pack_host(jax.device_get((arch, hyper_of(Config())))))
     nets = []
     for seed in range(seeds):
-        packed = program.new_packed_state(np.int32(seed), settings, np.int32(INIT_INDEX[init]), np.float32(scale))
+        packed = program.new_packed_state(np.int32(seed), packed_config, np.int32(INIT_INDEX[init]), np.float32(scale))
         state = program.STATE.unpack_host(np.asarray(packed))
         nets.append(reference.unpad(state.params, INIT_FEATURES, hidden))
         masks = jax.device_get(weight_masks(arch))

@@ -1,5 +1,4 @@
 """The compiled programs: once warm, no setting change traces (and so compiles) again."""
-import itertools
 from collections import Counter
 
 import numpy as np
@@ -7,10 +6,8 @@ import pytest
 
 from backend.engine import program
 from backend.engine.config import Config
-from backend.engine.data import MAX_SAMPLES
 from backend.engine.features import FEATURES
 from backend.engine.network import MAX_WIDTH
-from backend.engine.pictures import WIDTHS
 from backend.engine.run import Run, warm_up as warm_up_network, warmup_networks
 
 DEPTHS = {0: [], 2: [4, 2], 8: [8] * 8}  # networks of three depths, all served by the same programs
@@ -68,24 +65,24 @@ def warm() -> tuple[Counter, Counter]:
 @pytest.mark.parametrize("depth", DEPTHS)
 def test_no_setting_change_traces_again(warm, depth):
     run = Run(Config(hidden_layers=DEPTHS[depth]))
-    run.advance(1)
+    run.train(1)
     for change in CHANGES:
         config = run.config.model_copy(update=change)
         run.reconfigure(config)
-        run.advance(1)
-        run.advance(0)
-        Run(config).advance(1)
+        run.train(1)
+        run.train(0)
+        Run(config).train(1)
     # Different widths at the same depth share a program up to NARROW units and another above it (and every
     # width has its picture program).
     for widths in ([3] * depth, [1, 7][:depth] + [5] * (depth - 2), [16] * depth if depth != 2 else [1, 16]):
         run.reconfigure(run.config.model_copy(update={"hidden_layers": widths}))
-        run.advance(1)
+        run.train(1)
     for hidden in ([3], [5, 7, 2], [16, 1, 16], [2] * 10):
         run.reconfigure(run.config.model_copy(update={"hidden_layers": hidden, "optimizer": "momentum"}))
-        run.advance(1)
+        run.train(1)
     run.predict(np.zeros((7, 2)))
     run.reset(seed=3)
-    run.advance(1)
+    run.train(1)
     # Nothing traced again, and nothing compiled at all: no program, no eager operation.
     assert (program.TRACES, program.EXECUTABLES) == warm
 
@@ -107,12 +104,12 @@ def test_predict_serves_any_number_of_points_with_one_program(warm):
 def test_a_narrow_network_trains_and_looks_alike_in_its_narrow_and_wide_programs(config):
     """Cutting a network's padding (program.advance at width NARROW) changes nothing it computes."""
     run = Run(config)
-    assert program.advance_width(config.hidden_layers) < MAX_WIDTH
-    run.step(3)  # optimiser states and projection axes under way
+    assert program.train_width(config.hidden_layers) < MAX_WIDTH
+    run.train(3)  # optimiser states and projection axes under way
     epochs = np.int32(4)
     results = [
-        program.advance(run.packed, run.settings, run.data, run.axes, epochs, width=width)
-        for width in (program.advance_width(config.hidden_layers), MAX_WIDTH)
+        program.train(run.packed, run.packed_config, run.data, run.axes, epochs, train_width=width)
+        for width in (program.train_width(config.hidden_layers), MAX_WIDTH)
     ]
     for narrow, wide in zip(*results):
         np.testing.assert_allclose(np.asarray(narrow), np.asarray(wide), rtol=1e-5, atol=1e-6)

@@ -15,7 +15,7 @@ DEEP = [8] * 8  # eight hidden layers of eight
 
 
 def trained(config: Config, epochs: int = KNOWN_EPOCHS):
-    return Run(config).advance(epochs)
+    return Run(config).train(epochs)
 
 
 def test_default_network_learns_the_circle():
@@ -31,20 +31,20 @@ def test_a_linear_model_learns_the_circle_from_squared_coordinates():
 
 
 def test_deep_sigmoid_with_xavier_init_starves_its_first_layer_of_gradient():
-    norms = Run(Config(hidden_layers=DEEP, activation="sigmoid", init="xavier")).advance(0).gradient_norms
+    norms = Run(Config(hidden_layers=DEEP, activation="sigmoid", init="xavier")).train(0).gradient_norms
     assert norms.shape == (len(DEEP) + 1,)
     assert norms[0] < norms[-1] / 1000
 
 
 def test_deep_relu_with_he_init_keeps_its_first_layer_gradient():
-    norms = Run(Config(hidden_layers=DEEP, activation="relu", init="he")).advance(0).gradient_norms
+    norms = Run(Config(hidden_layers=DEEP, activation="relu", init="he")).train(0).gradient_norms
     assert norms[0] > norms[-1] / 100
 
 
 def test_advance_zero_only_looks():
     run = Run(Config())
     before = jax.device_get(run.state.params)
-    first, second = run.advance(0), run.advance(0)
+    first, second = run.train(0), run.train(0)
     assert first.epoch == second.epoch == 0
     assert first.train_loss == second.train_loss
     for a, b in zip(before, jax.device_get(run.state.params)):
@@ -57,14 +57,14 @@ def test_advance_zero_only_looks():
 
 def test_a_huge_learning_rate_diverges_quietly_and_reset_recovers():
     run = Run(Config(dataset="plane", learning_rate=10))
-    snap = run.advance(50)
+    snap = run.train(50)
     assert snap.status == "diverged"
     assert snap.train_loss is None  # not finite: the snapshot holds JSON-ready values
     assert run.history[-1][1] is None  # no NaN reaches the history
     # A diverged run stands still rather than training on NaN.
-    assert run.advance(10).epoch == snap.epoch
+    assert run.train(10).epoch == snap.epoch
     run.reset()
-    snap = run.advance(0)
+    snap = run.train(0)
     assert snap.status == "paused" and snap.epoch == 0
     assert np.isfinite(snap.train_loss) and np.isfinite(snap.test_loss)
     assert all(np.all(np.isfinite(w)) for w in snap.weights)
@@ -72,9 +72,9 @@ def test_a_huge_learning_rate_diverges_quietly_and_reset_recovers():
 
 def test_a_restarting_change_clears_divergence():
     run = Run(Config(dataset="plane", learning_rate=10))
-    assert run.advance(50).status == "diverged"
+    assert run.train(50).status == "diverged"
     assert run.reconfigure(run.config.model_copy(update={"learning_rate": 0.01, "seed": 1}))
-    snap = run.advance(5)
+    snap = run.train(5)
     assert snap.status == "paused" and np.isfinite(snap.train_loss)
 
 
@@ -84,7 +84,7 @@ def test_a_restarting_change_clears_divergence():
 def weights_and_losses(config: Config, epochs: int = 40):
     run = Run(config)
     for _ in range(4):
-        run.advance(epochs // 4)
+        run.train(epochs // 4)
     return jax.device_get(run.state.params), run.history
 
 
@@ -106,7 +106,7 @@ def test_another_seed_gives_another_run():
 def test_reset_returns_to_the_same_start():
     run = Run(Config(seed=3))
     start = jax.device_get(run.state.params)
-    run.advance(20)
+    run.train(20)
     run.reset()
     for a, b in zip(start, jax.device_get(run.state.params)):
         np.testing.assert_array_equal(a, b)
@@ -124,13 +124,13 @@ def test_reset_returns_to_the_same_start():
 )
 def test_a_training_setting_keeps_the_network(change):
     run = Run(Config())
-    run.advance(10)
+    run.train(10)
     weights = jax.device_get(run.state.params)
     assert not run.reconfigure(run.config.model_copy(update=change))
     assert run.epoch == 10
     for a, b in zip(weights, jax.device_get(run.state.params)):
         np.testing.assert_array_equal(a, b)
-    assert run.advance(5).epoch == 15
+    assert run.train(5).epoch == 15
 
 
 @pytest.mark.parametrize(
@@ -140,24 +140,24 @@ def test_a_training_setting_keeps_the_network(change):
 )
 def test_a_network_setting_starts_again(change):
     run = Run(Config())
-    run.advance(10)
+    run.train(10)
     assert run.reconfigure(run.config.model_copy(update=change))
     assert run.epoch == 0 and run.history == []
-    snap = run.advance(0)
+    snap = run.train(0)
     assert snap.epoch == 0
     assert len(snap.train_points) == round(run.config.num_samples * run.config.train_fraction)
 
 
 def test_cross_entropy_reads_a_sigmoid_output_in_label_units():
     run = Run(Config(loss="cross_entropy"))
-    snap = run.advance(KNOWN_EPOCHS)
+    snap = run.train(KNOWN_EPOCHS)
     assert snap.test_accuracy >= 0.95
     assert np.all(np.abs(snap.output) <= 1) and snap.output.min() < -0.5 < 0.5 < snap.output.max()
 
 
 def test_changing_the_optimizer_starts_its_state_afresh():
     run = Run(Config(optimizer="adam", learning_rate=0.01))
-    run.advance(5)
+    run.train(5)
     moments = lambda: jax.tree.leaves(jax.device_get(run.state.opt_states[OPTIMIZER_INDEX["adam"]]))
     assert any(np.any(m) for m in moments())
     run.reconfigure(run.config.model_copy(update={"optimizer": "sgd"}))
@@ -165,7 +165,7 @@ def test_changing_the_optimizer_starts_its_state_afresh():
 
 
 def test_regression_reports_no_accuracy():
-    snap = Run(Config(dataset="multigauss")).advance(5)
+    snap = Run(Config(dataset="multigauss")).train(5)
     assert snap.train_accuracy is None and snap.test_accuracy is None
     assert snap.probe_accuracy == [None, None] and snap.input_probe_accuracy is None
     assert np.isfinite(snap.train_loss)

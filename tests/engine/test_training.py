@@ -145,7 +145,7 @@ def test_an_epoch_with_one_batch_is_one_full_batch_gradient_step():
     d = run.dataset
     inputs = reference.features_of(d.x[d.train].astype(np.float64), config.features)
     grads = reference.gradients(before, inputs, d.y[d.train], np.ones(d.n_train), "tanh", "tanh", "squared")
-    run.advance(1)
+    run.train(1)
     after = reference.unpad(run.state.params, config.features, config.hidden_layers)
     for b, g, a in zip(before.weights + before.biases, grads.weights + grads.biases, after.weights + after.biases):
         np.testing.assert_allclose(a, b - config.learning_rate * g, rtol=1e-4, atol=1e-5)
@@ -154,8 +154,8 @@ def test_an_epoch_with_one_batch_is_one_full_batch_gradient_step():
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
 def test_every_optimizer_lowers_the_training_loss(optimizer):
     run = Run(Config(optimizer=optimizer, learning_rate=0.01 if optimizer != "sgd" else 0.03))
-    start = run.advance(0).train_loss
-    assert run.advance(50).train_loss < 0.5 * start
+    start = run.train(0).train_loss
+    assert run.train(50).train_loss < 0.5 * start
 
 
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
@@ -239,16 +239,16 @@ def weight_norm(run: Run) -> float:
 def test_l2_shrinks_the_weights():
     plain = Run(Config(seed=4))
     shrunk = Run(Config(seed=4, regularization="l2", regularization_rate=0.3))
-    plain.advance(100)
-    shrunk.advance(100)
+    plain.train(100)
+    shrunk.train(100)
     assert weight_norm(shrunk) < 0.5 * weight_norm(plain)
 
 
 def test_l1_zeroes_small_weights():
     plain = Run(Config(seed=4, hidden_layers=[8, 8]))
     sparse = Run(Config(seed=4, hidden_layers=[8, 8], regularization="l1", regularization_rate=0.03))
-    plain.advance(200)
-    sparse.advance(200)
+    plain.train(200)
+    sparse.train(200)
     small = lambda run: np.mean(np.concatenate([np.abs(w).ravel() for w in run.weights()[0]]) < 1e-2)
     assert small(sparse) > small(plain) + 0.2
 
@@ -256,9 +256,9 @@ def test_l1_zeroes_small_weights():
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
 def test_padding_stays_exactly_zero_while_training(optimizer):
     run = Run(Config(hidden_layers=[5, 3], optimizer=optimizer, regularization="l1", regularization_rate=0.01))
-    run.advance(30)
+    run.train(30)
     run.reconfigure(run.config.model_copy(update={"regularization": "l2"}))
-    run.advance(30)
+    run.train(30)
     masks = jax.device_get(weight_masks(run.arch))
     params = jax.device_get(run.state.params)
     for p, m in zip(params, masks):
@@ -279,7 +279,7 @@ def test_fresh_optimiser_states_are_what_optax_starts_from():
     """A change of optimiser zeroes the states on the host (fresh_opt_states) instead of asking optax: that
     must be exactly optax's own start, for any weights."""
     run = Run(Config(optimizer="adam", hidden_layers=[5, 3]))
-    run.advance(5)  # every state under way: adam's count and moments, momentum's trace
+    run.train(5)  # every state under way: adam's count and moments, momentum's trace
     opt_states = run.state.opt_states
     assert any(np.any(np.asarray(leaf)) for leaf in jax.tree.leaves(opt_states))
     want = training.init_opt_states(jax.tree.map(jnp.asarray, run.state.params))

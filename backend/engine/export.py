@@ -1,0 +1,67 @@
+"""A run as a JSON document and back: everything needed to continue it exactly elsewhere (or later).
+
+The document holds the config, the whole training state leaf by leaf (shape, dtype, values; non-finite
+values as null), the projection axes and the loss history. Importing builds the run from its config and
+checks every leaf against the one that config makes, naming what does not fit.
+"""
+from __future__ import annotations
+
+import jax
+import numpy as np
+
+from .config import Config
+from .run import Run
+
+
+def _leaf(array) -> dict:
+    array = np.asarray(array)
+    data = [v if np.isfinite(v) else None for v in array.ravel().tolist()] if array.dtype.kind == "f" else (
+        array.ravel().tolist()
+    )
+    return {"shape": list(array.shape), "dtype": str(array.dtype), "data": data}
+
+
+def _array(leaf: dict, like) -> np.ndarray:
+    like = np.asarray(like)
+    if list(like.shape) != list(leaf["shape"]) or str(like.dtype) != leaf["dtype"]:
+        raise ValueError(f"expected {like.dtype}{list(like.shape)}, got {leaf['dtype']}{list(leaf['shape'])}")
+    values = [np.nan if v is None else v for v in leaf["data"]]
+    if len(values) != like.size:
+        raise ValueError(f"expected {like.size} values, got {len(values)}")
+    return np.asarray(values, dtype=np.float64).astype(like.dtype).reshape(like.shape)
+
+
+def export_run(run: Run) -> dict:
+    """Everything needed to continue the run exactly: config, full training state, history."""
+    leaves = jax.tree.leaves(jax.device_get(run.state))
+    return {
+        "format": "layerlab-export",
+        "version": 1,
+        "config": run.config.model_dump(),
+        "epoch": run.epoch,
+        "status": "diverged" if run.status == "diverged" else "paused",
+        "history": [list(h) for h in run.history],
+        "state": [_leaf(leaf) for leaf in leaves],
+        "axes": _leaf(run.axes),
+    }
+
+
+def import_run(document: dict) -> Run:
+    """A run continuing where `document` (from export_run) left off; ValueError names what does not fit."""
+    run = Run(Config.model_validate(document["config"]))
+    template, treedef = jax.tree.flatten(jax.device_get(run.state))
+    leaves = document["state"]
+    if len(leaves) != len(template):
+        raise ValueError(f"state: expected {len(template)} arrays, got {len(leaves)}")
+    arrays = []
+    for i, (leaf, like) in enumerate(zip(leaves, template)):
+        try:
+            arrays.append(_array(leaf, like))
+        except ValueError as error:
+            raise ValueError(f"state.{i}: {error}") from None
+    run.state = jax.tree.unflatten(treedef, arrays)
+    run.axes = jax.device_put(_array(document["axes"], run.axes))
+    run.epoch = document["epoch"]
+    run.status = document["status"] if document["status"] == "diverged" else "paused"
+    run.history = [tuple(h) for h in document["history"]]
+    return run
