@@ -17,7 +17,7 @@ class Settings:
     max_fps: float = 60.0  # LAYERLAB_MAX_FPS: frames per second per playing session at most
     allowed_origins: str = ""  # LAYERLAB_ALLOWED_ORIGINS: extra WebSocket origins, comma-separated; * for any
     warmup: str = "all"  # LAYERLAB_WARMUP: all | default | none: which programs compile at start-up
-    compilation_cache: str = ".jax_cache"  # LAYERLAB_COMPILATION_CACHE: JAX's persistent cache; empty disables
+    compilation_cache: str = ".jax_cache"  # LAYERLAB_COMPILATION_CACHE: compiled programs kept between starts; empty: none
     shutdown_seconds: float = 5.0  # LAYERLAB_SHUTDOWN_SECONDS: graceful shutdown limit
     send_timeout: float = 5.0  # LAYERLAB_SEND_TIMEOUT: seconds a frame may take to send before the peer is dropped
     max_message_bytes: int = 65536  # LAYERLAB_MAX_MESSAGE_BYTES: largest WebSocket message accepted

@@ -1,17 +1,37 @@
 """XLA's settings for the server's CPU work: applied before JAX starts its backend.
 
-The server runs several sessions' programs at once on its worker threads; on a CPU each
-program is better off on one thread than fighting the others for the same cores.
-Measured with bench/load.py on 2 cores: it took 8 sessions from 21 to 27 frames/s each.
+The server runs several sessions' programs at once on its worker threads; on a CPU each program is better off
+on its caller's one thread than handed between threads. XLA's CPU runtime splits a program with many independent
+operations over its thread pool, and for programs this small the hand-overs (cross-core wake-ups on a virtual
+machine) cost more than the work: pinned to one core, frames took half the time. So:
+- `--xla_cpu_multi_thread_eigen=false`: no operation splits itself over threads (on 2 cores this took each of
+  8 sessions from 21 to 27 frames/s);
+- `--xla_cpu_experimental_ynn_fusion_type=` (empty): no YNNPACK fusions, which the runtime hands to the pool;
+- `xla_cpu_small_while_loop_byte_threshold` raised: a while loop compiles into one kernel, run by one thread.
+  program.py makes each frame program one such loop, and `while-loop-invariant-code-motion` is off so that
+  XLA does not move the loop's work back out of it;
+- `--xla_cpu_use_fusion_emitters=false`: XLA's older fusion code compiles the programs in half the time and
+  memory, with frames as fast;
+- jax's synchronous CPU dispatch: a program then runs on its caller's thread (the caller waits for its
+  result at once anyway).
+bench/engine.py and bench/load.py give the figures (README, Performance).
 XLA stops reading XLA_FLAGS at the first word that is not a --flag, silently: keep every word a flag.
 """
 from __future__ import annotations
 
 import os
 
-CPU_XLA_FLAGS = "--xla_cpu_multi_thread_eigen=false --xla_cpu_use_fusion_emitters=false"
+CPU_XLA_FLAGS = (
+    "--xla_cpu_multi_thread_eigen=false --xla_cpu_use_fusion_emitters=false --xla_cpu_experimental_ynn_fusion_type="
+    " --xla_backend_extra_options=xla_cpu_small_while_loop_byte_threshold=1000000000"
+    " --xla_disable_hlo_passes=while-loop-invariant-code-motion"
+)
 
 
 def use_server_defaults() -> None:
-    """Set XLA_FLAGS to the server's unless the environment already sets it (python -m backend, bench/)."""
+    """Set XLA_FLAGS to the server's unless the environment already sets it, and dispatch synchronously
+    (python -m backend, bench/); before JAX starts its backend."""
     os.environ.setdefault("XLA_FLAGS", CPU_XLA_FLAGS)
+    import jax  # after XLA_FLAGS: jax reads them when its backend starts
+
+    jax.config.update("jax_cpu_enable_async_dispatch", False)

@@ -1,11 +1,16 @@
-"""Set-up shared by every test: the engine's programs kept as executables between runs of the suite.
+"""Set-up shared by every test: XLA as the server runs it, and the engine's programs kept as executables
+between runs of the suite.
 
 A program compiles in seconds; kept in .jax_cache (backend.engine.executables), the second run of the
 suite loads each instead.
 """
 from pathlib import Path
 
-from backend.engine.executables import keep_executables
+from backend.xla import use_server_defaults
+
+use_server_defaults()  # before JAX starts its backend
+
+from backend.engine.executables import keep_executables  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 
