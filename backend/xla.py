@@ -24,7 +24,7 @@ import os
 CPU_XLA_FLAGS = (
     "--xla_cpu_multi_thread_eigen=false --xla_cpu_use_fusion_emitters=false --xla_cpu_experimental_ynn_fusion_type="
     " --xla_backend_extra_options=xla_cpu_small_while_loop_byte_threshold=1000000000"
-    " --xla_disable_hlo_passes=while-loop-invariant-code-motion"
+    " --xla_disable_hlo_passes=while-loop-invariant-code-motion --xla_backend_optimization_level=1"
 )
 
 

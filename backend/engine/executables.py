@@ -76,7 +76,8 @@ class Program:
     def __init__(self, jitted: Callable, name: str, on_made: Callable[[str], None] = lambda name: None) -> None:
         self.jitted, self.name, self._on_made = jitted, name, on_made
         self._table: dict[tuple, jax.stages.Compiled] = {}
-        self._lock = threading.Lock()
+        self._locks: dict[tuple, threading.Lock] = {}  # one per signature: different ones compile in parallel
+        self._locks_lock = threading.Lock()
 
     def __call__(self, *args, **static):
         key = (tuple((a.shape, a.dtype) for a in args), tuple(sorted(static.items())))
@@ -86,7 +87,9 @@ class Program:
         return compiled(*args)
 
     def _make(self, key: tuple, args: tuple, static: dict) -> jax.stages.Compiled:
-        with self._lock:  # one maker per program: two workers asking for one signature make it once
+        with self._locks_lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:  # two workers asking for one signature make it once
             if key not in self._table:
                 self._table[key] = self._load(key) or self._compile(key, args, static)
             return self._table[key]
