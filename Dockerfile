@@ -33,8 +33,8 @@ EXPOSE 8000
 
 # Healthy once the server answers and its warm-up compile is done ("ready": true). Measured on two cores
 # (docker-check, Intel Xeon, 2 December 2026): healthy 33 s after the container started with an empty
-# compilation cache (50 s with the test suite running beside it), ready 8 s after a restart with the
-# cache volume filled. The start period allows
+# compilation cache (the first health check after ready; 50 s with the test suite running beside it), ready
+# 3 s after a restart with the cache volume filled (its executables are loaded, not rebuilt). The start period allows
 # about four times the cold start for a slower or busier host. Failures inside the start period do not
 # count, and the first success marks it healthy at once.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=120s --retries=3 \

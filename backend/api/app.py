@@ -32,12 +32,12 @@ def warmup_networks(settings: Settings) -> list[Config]:
 
 
 async def _warm_up(app: FastAPI, settings: Settings) -> None:
-    """Compile the default program first, then the rest on every worker at once (compiles run in parallel)."""
+    """Compile every network's programs on every worker at once, the default's first in the queue: compiles
+    run in parallel (one compile alone leaves the second core idle), and programs two networks share are
+    made once (executables.Program)."""
     loop = asyncio.get_running_loop()
     networks = warmup_networks(settings)
-    for config in networks[:1]:
-        await loop.run_in_executor(app.state.pool, run.warm_up, config)
-    await asyncio.gather(*(loop.run_in_executor(app.state.pool, run.warm_up, config) for config in networks[1:]))
+    await asyncio.gather(*(loop.run_in_executor(app.state.pool, run.warm_up, config) for config in networks))
     app.state.ready.set()
     log.info("layerlab: compiled programs ready")
 
