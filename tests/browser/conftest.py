@@ -50,30 +50,32 @@ def errors() -> Errors:
     return Errors()
 
 
-@pytest.fixture
-def page(browser, server, errors):
-    """A fresh page at 1280x800 whose console errors and page errors are collected in `errors`."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+
+
+def _watched_page(browser, server, errors, screen: dict):
+    """A fresh page on `screen` whose console errors and page errors are collected in `errors`, and its context."""
+    context = browser.new_context(**screen)
     page = context.new_page()
     page.set_default_timeout(30_000)
     page.on("console", lambda message: errors.append(f"console: {message.text}") if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
     page.base_url = server
+    return page, context
+
+
+@pytest.fixture
+def page(browser, server, errors):
+    """A fresh page at 1280x800, its errors collected in `errors`."""
+    page, context = _watched_page(browser, server, errors, DESKTOP)
     yield page
     context.close()
-
-
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 
 
 @pytest.fixture
 def phone(browser, server, errors):
     """A fresh page on a phone-sized screen (390x844, touch), its errors collected in `errors`."""
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    page.on("console", lambda message: errors.append(f"console: {message.text}") if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
-    page.base_url = server
+    page, context = _watched_page(browser, server, errors, PHONE)
     yield page
     context.close()
