@@ -46,7 +46,7 @@ def timed(call) -> float:
 
 def measure(config: Config, repeats: int, epochs: int) -> dict:
     run = Run(config)
-    compile_s = timed(lambda: run.train(0))  # the first call traces and compiles this depth
+    compile_s = timed(lambda: run.train(0))  # the first call compiles this network's programs (per width, not depth)
     run.train(epochs)  # and one call with epochs to run, should it differ
     traces = sum(program.TRACES.values())
     stills, per_epoch, frames = [], [], []

@@ -58,7 +58,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=5, help="frames traced per network")
     args = parser.parse_args()
     steps = 25  # 250 training points in batches of 10
-    print("| network | operations per frame (step(1)) | of which once per training step |")
+    print("| network | operations per frame (train(1)) | of which once per training step |")
     print("|---|---:|---:|")
     for name, config in NETWORKS.items():
         counts = operations(config, args.frames)

@@ -1,8 +1,8 @@
 """Start-up: seconds from `python -m backend` to a ready server (every program compiled), cold and warm,
 the executables it made and the memory it held.
 
-Cold: with an empty persistent compilation cache, as on a fresh clone or a new Docker volume; warm: a
-second start with the cache the first one filled. Each start is a real server process on loopback;
+Cold: with nothing kept (an empty LAYERLAB_COMPILATION_CACHE directory), as on a fresh clone or a new
+Docker volume; warm: a second start with the executables the first one kept. Each start is a real server process on loopback;
 its executables come from /api/health, its memory from /proc: resident at ready, and the peak
 resident (VmHWM) since it started.
 Run: .venv/bin/python -m bench.startup [--ready-timeout 1200]
@@ -45,7 +45,7 @@ def main() -> None:
     idle, stolen = machine.idle_and_stolen(ticks, machine.ticks())
     print("| start | seconds to ready | executables made | resident at ready, MiB | peak resident, MiB |")
     print("|---|---:|---:|---:|---:|")
-    for name, figures in (("cold (empty compilation cache)", cold), ("warm (the cache the cold start filled)", warm)):
+    for name, figures in (("cold (nothing kept)", cold), ("warm (what the cold start kept)", warm)):
         print(f"| {name} | {figures['seconds']:.1f} | {figures['executables']} | {figures['resident']:.0f} "
               f"| {figures['peak']:.0f} |")
     print(f"\nthe machine meanwhile: {idle:.0f} % idle, {stolen:.0f} % stolen by other guests")

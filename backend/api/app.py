@@ -48,11 +48,10 @@ async def _expire(app: FastAPI) -> None:
         app.state.registry.expire()
 
 
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    keep_executables(settings.compilation_cache or None)
+    if settings.compilation_cache:  # else nothing is kept (the process starts with no store)
+        keep_executables(settings.compilation_cache)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -107,7 +107,7 @@ class Health(BaseModel):
     status: Literal["ok"]
     ready: bool
     device: str
-    executables: int = Field(description="XLA executables made so far, compiled or loaded from the compilation cache")
+    executables: int = Field(description="XLA executables made so far, compiled or loaded from the kept ones")
 
 
 class Previews(BaseModel):

@@ -82,21 +82,21 @@ def describe(error: ValidationError) -> str:
 class Viewer:
     """One WebSocket watching a session: slots for the newest frame and its points, and a task that sends them.
 
-    Every frame is of one build of the run's data (its `data_version`). The points of a build go out before
-    its first frame this viewer gets, and again only when a frame of another build comes: so the viewer has
+    Every frame is drawn from one version of the run's data (its `data_version`). The points of a version go
+    out before its first frame this viewer gets, and again only when a frame of another version comes: so the viewer has
     the points of every frame it draws, however frames are skipped, and however offers and sends interleave.
     """
 
     def __init__(self, ws: WebSocket, send_timeout: float) -> None:
         self.ws, self.send_timeout = ws, send_timeout
         self.latest: bytes | None = None
-        self.points: bytes | None = None  # the points of the newest frame's build, when this viewer lacks them
+        self.points: bytes | None = None  # the points of the newest frame's data version, when this viewer lacks them
         self.data_version: int | None = None  # the data version whose points this viewer has, or will have next
         self.ready = asyncio.Event()
         self.texts: asyncio.Queue = asyncio.Queue(maxsize=16)
 
     def offer(self, frame: bytes, version: int, points: bytes) -> None:
-        """The newest frame, of build `version` whose points message is `points`; it replaces an unsent one."""
+        """The newest frame, of data version `version` whose points message is `points`; it replaces an unsent one."""
         self.latest = frame
         if version != self.data_version:
             self.points, self.data_version = points, version
@@ -130,16 +130,20 @@ class Viewer:
 @dataclass(eq=False)
 class Channel:
     """A session's stream: who watches it, whether it plays and how fast, which layer's view its frames carry,
-    the task that plays it, and the frame encoder and points message of the run's current build."""
+    the task that plays it, and the frame encoder and points message of the run's current data version."""
 
-    session: LiveSession
+    owner: weakref.ref  # the session, held weakly: a channel goes with its session
     viewers: set[Viewer] = field(default_factory=set)
     playing: bool = False
     epochs_per_frame: int = 1
     view_layer: int = 0
     driver: asyncio.Task | None = None
     encoder: FrameEncoder | None = None  # for the current network and view
-    points: tuple[int, bytes] | None = None  # the points message and the run build it is of
+    points: tuple[int, bytes] | None = None  # the points message and the data version it is of
+
+    @property
+    def session(self) -> LiveSession:
+        return self.owner()
 
     def pause(self) -> None:
         """Stop playing; the driver sees it before its next frame."""
@@ -154,13 +158,13 @@ _channels: weakref.WeakKeyDictionary[LiveSession, Channel] = weakref.WeakKeyDict
 def channel(session: LiveSession) -> Channel:
     """The session's stream, made when first watched; it goes with the session."""
     if session not in _channels:
-        _channels[session] = Channel(session)
+        _channels[session] = Channel(weakref.ref(session))
     return _channels[session]
 
 
 async def render(ch: Channel, epochs: int) -> tuple[bytes, int, bytes]:
-    """Advance the session's run and encode the frame in the worker pool: the frame, the build of the data
-    it is drawn from (read there, where nothing can rebuild the run meanwhile) and that build's points."""
+    """Train the session's run and encode the frame in the worker pool: the frame, the data version it is
+    drawn from (read there, where nothing can rebuild the run meanwhile) and that version's points."""
     view_layer = ch.view_layer
 
     def work(run):

@@ -19,6 +19,8 @@ import pickle
 import platform
 import tempfile
 import threading
+import time
+from importlib.metadata import version
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -29,6 +31,7 @@ from jax.experimental import serialize_executable
 
 log = logging.getLogger("layerlab")
 ENGINE = Path(__file__).resolve().parent
+STALE_SECONDS = 7 * 24 * 3600  # another engine's executables unused this long are deleted (others may share the store)
 _store: list[Path | None] = [None]  # the directory executables are kept in; None keeps them in memory only
 
 
@@ -40,6 +43,7 @@ def keep_executables(directory: str | os.PathLike | None) -> None:
     _store[0] = Path(directory) if directory else None
     if directory:
         jax.config.update("jax_enable_compilation_cache", False)
+        fingerprint()  # of the source as it is now, not as it may be by the first compile
 
 
 @cache
@@ -51,8 +55,11 @@ def fingerprint() -> str:
     for path in sorted(ENGINE.glob("*.py")):
         digest.update(path.name.encode() + path.read_bytes())
     device = jax.devices()[0]
-    for part in (jax.__version__, jaxlib.__version__, os.environ.get("XLA_FLAGS", ""), device.platform,
-                 device.device_kind, platform.machine(), _cpu_flags()):
+    traced = [str(jax.config.values.get(name)) for name in ("jax_enable_x64", "jax_default_matmul_precision",
+                                                             "jax_threefry_partitionable", "jax_default_prng_impl")]
+    for part in (jax.__version__, jaxlib.__version__, version("optax"), version("numpy"), *traced,
+                 os.environ.get("XLA_FLAGS", ""), device.platform, device.device_kind, platform.machine(),
+                 _cpu_flags()):
         digest.update(b"\0" + part.encode())
     return digest.hexdigest()[:16]
 
@@ -108,6 +115,7 @@ class Program:
         try:
             payload, in_tree, out_tree = pickle.loads(path.read_bytes())
             compiled = serialize_executable.deserialize_and_load(payload, in_tree, out_tree)
+            os.utime(path)  # in use: not stale (_prune)
         except Exception as error:  # a damaged or foreign file is compiled afresh and replaced
             log.warning("layerlab: could not load %s (%s); compiling it again", path.name, error)
             return None
@@ -118,21 +126,30 @@ class Program:
         compiled = self.jitted.lower(*args, **static).compile()
         path = self._path(key)
         if path is not None:
+            part = None
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 _prune(path.parent)
                 blob = pickle.dumps(serialize_executable.serialize(compiled))
-                with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as file:  # whole or absent
+                with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".part", delete=False) as file:
+                    part = file.name
                     file.write(blob)
-                os.replace(file.name, path)
-            except OSError as error:
+                os.replace(part, path)  # whole or absent
+            except Exception as error:  # the program still runs; only the next start compiles it again
                 log.warning("layerlab: could not keep %s (%s)", path.name, error)
+                if part is not None:
+                    Path(part).unlink(missing_ok=True)
         return compiled
 
 
 @cache
 def _prune(store: Path) -> None:
-    """Delete, once per process, the executables an earlier engine, jax or machine left in the store."""
-    for stale in store.glob("*.executable"):
-        if not stale.stem.endswith(fingerprint()):
-            stale.unlink(missing_ok=True)
+    """Delete, once per process, what other engines, jax versions or machines left in the store and have not
+    used for STALE_SECONDS (a store may be shared, say by a CPU and a GPU server), and half-written files."""
+    now = time.time()
+    for stale in [*store.glob("*.executable"), *store.glob("*.part")]:
+        try:
+            if not stale.stem.endswith(fingerprint()) and now - stale.stat().st_mtime > STALE_SECONDS:
+                stale.unlink(missing_ok=True)
+        except OSError:
+            pass

@@ -41,7 +41,7 @@ def _biases(params, net: Network) -> list[np.ndarray]:
 
 
 class Sizes(NamedTuple):
-    """The static sizes of a frame's padded arrays: the data slots of its advance program and the width of its
+    """The static sizes of a frame's padded arrays: the data slots of its training program and the width of its
     picture program."""
 
     slots: int

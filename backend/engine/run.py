@@ -79,7 +79,7 @@ def hyper_of(config: Config) -> Hyper:
 
 
 def programs_of(config: Config) -> frozenset:
-    """The compiled programs a run of this config calls: advance and draw at their static shapes, and the
+    """The compiled programs a run of this config calls: train and draw at their static shapes, and the
     depth-free helpers (new_packed_state, predict, device_data at its dataset size)."""
     slots = slots_for(config.num_samples if config.dataset != "custom" else len(config.custom_points))
     return frozenset({
@@ -94,7 +94,7 @@ def programs_of(config: Config) -> frozenset:
 def warmup_networks() -> list[Config]:
     """Networks that between them call every compiled program once, the default first (so the page's
     first network is ready soonest): one hidden layer of each picture width at each padded dataset size
-    covers every advance and draw program, whatever the depth, since depth is traced."""
+    covers every train and draw program, whatever the depth, since depth is traced."""
     default = Config()
     networks, covered = [default], programs_of(default)
     for slots, width in itertools.product(SLOTS, PICTURE_WIDTHS):
@@ -107,7 +107,7 @@ def warmup_networks() -> list[Config]:
 
 def warm_up(config: Config) -> None:
     """Make ready every program a run of `config` calls, and the copies to the device it makes (jax compiles
-    a small program for each new shape it copies): a step, a prediction and a change of optimiser."""
+    a small program for each new shape it copies): a frame, a prediction and a change of optimiser."""
     run = Run(config)
     run.train(1)
     run.predict(np.zeros((1, 2)))

@@ -251,3 +251,18 @@ def test_diverged_play_is_refused_until_reset(client):
         ws.send_text(json.dumps({"type": "reset"}))
         meta, _ = frame(ws)
         assert meta["status"] == "paused" and meta["epoch"] == 0 and meta["train_loss"] is not None
+
+
+def test_a_sessions_channel_goes_with_the_session():
+    import gc
+
+    from backend.api import stream
+    from backend.api.sessions import LiveSession
+
+    session = LiveSession(id="gone", run=None, pool=None)
+    stream.channel(session).view_layer = 2
+    assert stream.channel(session).view_layer == 2  # one channel per session, kept while the session lives
+    count = len(stream._channels)
+    del session
+    gc.collect()
+    assert len(stream._channels) == count - 1

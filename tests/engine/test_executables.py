@@ -1,6 +1,7 @@
 """Kept executables: a second start loads each program without tracing, and a bad file is rebuilt."""
 from __future__ import annotations
 
+import os
 from collections import Counter
 from functools import partial
 
@@ -56,13 +57,16 @@ def test_a_damaged_or_stale_executable_is_compiled_again(store):
     (path,) = store.glob("repeat-*.executable")
     path.write_bytes(b"not an executable")
     stale = store / f"repeat-0000000000000000-{'f' * 16}.executable"
-    stale.write_bytes(b"left by another engine")
+    stale.write_bytes(b"left by another engine, long unused")
+    os.utime(stale, (0, 0))
+    shared = store / f"repeat-0000000000000001-{'e' * 16}.executable"
+    shared.write_bytes(b"another engine's, in use")
     executables._prune.cache_clear()
 
     traces = Counter()
     np.testing.assert_array_equal(np.asarray(make_program(traces, Counter())(x, times, power=1)), expected)
     assert traces == {1: 1}
-    assert not stale.exists()
+    assert not stale.exists() and shared.exists()
     traces = Counter()
     np.testing.assert_array_equal(np.asarray(make_program(traces, Counter())(x, times, power=1)), expected)
     assert not traces  # the rebuilt file loads
