@@ -36,8 +36,12 @@ class LiveSession:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     last_used: float = field(default_factory=time.monotonic)
     watchers: int = 0  # open streams of this session: a watched session never expires
-    closed: bool = False
+    ended: asyncio.Event = field(default_factory=asyncio.Event)  # set when the session is removed
     hurry_until: float = 0.0  # monotonic time until which this session's work is urgent
+
+    @property
+    def closed(self) -> bool:
+        return self.ended.is_set()
 
     def touch(self) -> None:
         self.last_used = time.monotonic()
@@ -95,7 +99,7 @@ class Registry:
     def remove(self, session_id: str) -> LiveSession | None:
         session = self.sessions.pop(session_id, None)
         if session is not None:
-            session.closed = True  # its stream's driver stops before its next frame
+            session.ended.set()  # its streams close, its driver stops before its next frame
         return session
 
     def expire(self, now: float | None = None) -> list[str]:

@@ -271,12 +271,15 @@ async def serve(ws: WebSocket, session: LiveSession | None, settings: Settings, 
     try:
         await publish(ch, 0)
         receiver = asyncio.create_task(_receive(ws, ch, viewer, settings))
-        done, _ = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
-        for task in (sender, receiver):
+        ended = asyncio.create_task(session.ended.wait())
+        done, _ = await asyncio.wait({sender, receiver, ended}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (sender, receiver, ended):
             task.cancel()
         for task in done:  # a stalled or closed peer ends the stream; its error is expected, not news
             if not task.cancelled():
                 task.exception()
+        if ended in done:  # the page hears "no such session" and starts a new one
+            await ws.close(code=CLOSE_POLICY, reason="the session was deleted")
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:

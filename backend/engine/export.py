@@ -25,9 +25,15 @@ def _array(leaf: dict, like) -> np.ndarray:
     like = np.asarray(like)
     if list(like.shape) != list(leaf["shape"]) or str(like.dtype) != leaf["dtype"]:
         raise ValueError(f"expected {like.dtype}{list(like.shape)}, got {leaf['dtype']}{list(leaf['shape'])}")
+    if len(leaf["data"]) != like.size:
+        raise ValueError(f"expected {like.size} values, got {len(leaf['data'])}")
+    if like.dtype.kind in "iu":  # counters and PRNG keys: whole numbers the dtype holds, never null
+        low, high = np.iinfo(like.dtype).min, np.iinfo(like.dtype).max
+        wrong = next((v for v in leaf["data"] if v is None or v != int(v) or not low <= v <= high), False)
+        if wrong is not False:
+            raise ValueError(f"{wrong} is not a {like.dtype} value")
+        return np.asarray(leaf["data"], dtype=np.int64).astype(like.dtype).reshape(like.shape)
     values = [np.nan if v is None else v for v in leaf["data"]]
-    if len(values) != like.size:
-        raise ValueError(f"expected {like.size} values, got {len(values)}")
     return np.asarray(values, dtype=np.float64).astype(like.dtype).reshape(like.shape)
 
 

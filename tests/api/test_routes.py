@@ -197,6 +197,17 @@ def test_export_import_continues_exactly(client, session_id):
     assert client.post("/api/sessions/import", json=broken).status_code == 422
 
 
+def test_an_import_with_an_integer_leaf_that_is_not_one_is_refused(client, session_id):
+    document = client.get(f"/api/sessions/{session_id}/export").json()
+    index = next(i for i, leaf in enumerate(document["state"]) if leaf["dtype"] in ("int32", "uint32"))
+    leaf = document["state"][index]
+    for wrong in (None, 1.5, -1 if leaf["dtype"] == "uint32" else 2**31, 2**33):
+        state = [*document["state"]]
+        state[index] = {**leaf, "data": [wrong, *leaf["data"][1:]]}
+        reply = client.post("/api/sessions/import", json={**document, "state": state})
+        assert reply.status_code == 422 and f"state.{index}" in reply.text, (wrong, reply.text)
+
+
 def test_divergence_is_a_status_and_reset_recovers(client):
     sid = client.post("/api/sessions", json={"dataset": "plane", "learning_rate": 10, "hidden_layers": [4, 2]}).json()["id"]
     state = client.post(f"/api/sessions/{sid}/train", json={"epochs": 20}).json()["state"]

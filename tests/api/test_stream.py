@@ -266,3 +266,13 @@ def test_a_sessions_channel_goes_with_the_session():
     del session
     gc.collect()
     assert len(stream._channels) == count - 1
+
+
+def test_deleting_a_watched_session_closes_its_streams_as_no_such_session(client, session_id):
+    with client.websocket_connect(f"/api/sessions/{session_id}/stream") as ws:
+        frame(ws)  # watching, paused: the server sends nothing more unless asked
+        assert client.delete(f"/api/sessions/{session_id}").status_code == 204
+        with pytest.raises(WebSocketDisconnect) as closed:
+            while True:
+                ws.receive_bytes()
+    assert closed.value.code == 1008
