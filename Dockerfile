@@ -11,11 +11,11 @@ ENV PYTHONUNBUFFERED=1 \
     JAX_PLATFORMS=cpu \
     LAYERLAB_HOST=0.0.0.0 \
     LAYERLAB_PORT=8000 \
-    LAYERLAB_COMPILATION_CACHE=/cache/jax
+    LAYERLAB_EXECUTABLES=/cache/executables
 
 RUN useradd --create-home --uid 10001 --user-group layerlab \
-    && mkdir -p /cache/jax \
-    && chown layerlab:layerlab /cache/jax
+    && mkdir -p /cache/executables \
+    && chown layerlab:layerlab /cache/executables
 
 WORKDIR /app
 

@@ -6,6 +6,9 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 
 
+OLD_NAMES = {"executables": "COMPILATION_CACHE"}  # read when the new variable is not set
+
+
 @dataclass(frozen=True)
 class Settings:
     host: str = "127.0.0.1"  # LAYERLAB_HOST
@@ -17,7 +20,7 @@ class Settings:
     max_fps: float = 60.0  # LAYERLAB_MAX_FPS: frames per second per playing session at most
     allowed_origins: str = ""  # LAYERLAB_ALLOWED_ORIGINS: extra WebSocket origins, comma-separated; * for any
     warmup: str = "all"  # LAYERLAB_WARMUP: all | default | none: which programs compile at start-up
-    compilation_cache: str = ".jax_cache"  # LAYERLAB_COMPILATION_CACHE: compiled programs kept between starts; empty: none
+    executables: str = ".executables"  # LAYERLAB_EXECUTABLES: where compiled programs are kept between starts; empty: nowhere
     shutdown_seconds: float = 5.0  # LAYERLAB_SHUTDOWN_SECONDS: graceful shutdown limit
     send_timeout: float = 5.0  # LAYERLAB_SEND_TIMEOUT: seconds a frame may take to send before the peer is dropped
     max_message_bytes: int = 65536  # LAYERLAB_MAX_MESSAGE_BYTES: largest WebSocket message accepted
@@ -26,7 +29,7 @@ class Settings:
     def from_env(cls, environ=os.environ) -> "Settings":
         values = {}
         for f in fields(cls):
-            raw = environ.get(f"LAYERLAB_{f.name.upper()}")
+            raw = environ.get(f"LAYERLAB_{f.name.upper()}", environ.get(f"LAYERLAB_{OLD_NAMES.get(f.name, '')}"))
             if raw is not None:
                 values[f.name] = type(f.default)(raw)
         return cls(**values)

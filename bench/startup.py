@@ -1,7 +1,7 @@
 """Start-up: seconds from `python -m backend` to a ready server (every program compiled), cold and warm,
 the executables it made and the memory it held.
 
-Cold: with nothing kept (an empty LAYERLAB_COMPILATION_CACHE directory), as on a fresh clone or a new
+Cold: with nothing kept (an empty LAYERLAB_EXECUTABLES directory), as on a fresh clone or a new
 Docker volume; warm: a second start with the executables the first one kept. Each start is a real server process on loopback;
 its executables come from /api/health, its memory from /proc: resident at ready, and the peak
 resident (VmHWM) since it started.
@@ -24,7 +24,7 @@ from . import machine
 
 def start(cache: str, ready_timeout: float) -> dict:
     began = time.monotonic()
-    with running_server({"LAYERLAB_COMPILATION_CACHE": cache, "LAYERLAB_WARMUP": "all"}, ready_timeout=ready_timeout) as server:
+    with running_server({"LAYERLAB_EXECUTABLES": cache, "LAYERLAB_WARMUP": "all"}, ready_timeout=ready_timeout) as server:
         seconds = time.monotonic() - began
         resident, peak = machine.memory(server.pid)
         with urllib.request.urlopen(f"{server.url}/api/health") as reply:

@@ -196,9 +196,9 @@ def test_runs_as_a_non_root_user_that_the_image_creates():
     assert any(k == "RUN" and re.search(rf"useradd\b.*\b{user}\b", a) for k, a in instructions)
 
 
-def test_compilation_cache_is_an_absolute_directory_the_user_owns():
+def test_the_executables_directory_is_absolute_and_the_user_owns_it():
     instructions = dockerfile()
-    cache = dockerfile_env()["LAYERLAB_COMPILATION_CACHE"]
+    cache = dockerfile_env()["LAYERLAB_EXECUTABLES"]
     user = instructions[indices(instructions, "USER")[-1]][1].split(":")[0]
     assert cache.startswith("/")
     assert any(k == "RUN" and re.search(rf"chown\s+{user}\S*\s+{re.escape(cache)}\b", a) for k, a in instructions)
@@ -242,7 +242,7 @@ def test_dockerignore_keeps_what_the_image_copies_and_drops_local_state():
                 str(p.relative_to(ROOT)) for p in (ROOT / source).rglob("*") if p.is_file() and "__pycache__" not in p.parts
             ]
             assert not [f for f in files if dockerignored(f)], f"{source} is copied but .dockerignore drops it"
-    for local in (".venv/bin/python", ".git/HEAD", ".jax_cache/entry", "backend/api/__pycache__", "tests/test_x.py"):
+    for local in (".venv/bin/python", ".git/HEAD", ".executables/entry", "backend/api/__pycache__", "tests/test_x.py"):
         assert dockerignored(local), f"{local} would be sent to the build"
 
 
@@ -314,7 +314,7 @@ def test_healthcheck_asks_the_health_route_and_waits_for_ready(status, ready, he
 def test_health_path_is_served_by_the_app():
     app = pytest.importorskip("backend.api.app")
     settings = pytest.importorskip("backend.settings")
-    paths = app.create_app(settings.Settings(compilation_cache="")).openapi()["paths"]
+    paths = app.create_app(settings.Settings(executables="")).openapi()["paths"]
     assert "get" in paths[HEALTH_PATH]
 
 
@@ -359,11 +359,11 @@ def test_stop_grace_period_outlasts_the_graceful_shutdown():
         assert seconds(service["stop_grace_period"]) > shutdown, name
 
 
-def test_compilation_cache_lives_on_a_named_volume():
-    cache = dockerfile_env()["LAYERLAB_COMPILATION_CACHE"]
-    assert "jax-cache" in compose()["volumes"]
+def test_the_executables_live_on_a_named_volume():
+    cache = dockerfile_env()["LAYERLAB_EXECUTABLES"]
+    assert "executables" in compose()["volumes"]
     for name, service in services().items():
-        assert f"jax-cache:{cache}" in service["volumes"], name
+        assert f"executables:{cache}" in service["volumes"], name
 
 
 def test_services_keep_the_image_healthcheck():

@@ -50,8 +50,8 @@ async def _expire(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    if settings.compilation_cache:  # else nothing is kept (the process starts with no store)
-        keep_executables(settings.compilation_cache)
+    if settings.executables:  # else nothing is kept (the process starts with no store)
+        keep_executables(settings.executables)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

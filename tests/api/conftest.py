@@ -15,11 +15,11 @@ with warnings.catch_warnings():
 from backend.api.app import create_app
 from backend.settings import Settings
 
-CACHE = str(Path(__file__).resolve().parents[2] / ".jax_cache")
+CACHE = str(Path(__file__).resolve().parents[2] / ".executables")
 
 
 def make_settings(**overrides) -> Settings:
-    return Settings(**{"warmup": "none", "compilation_cache": CACHE, **overrides})
+    return Settings(**{"warmup": "none", "executables": CACHE, **overrides})
 
 
 @pytest.fixture(scope="session")

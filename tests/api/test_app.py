@@ -40,3 +40,11 @@ def test_networks_of_every_depth_width_and_size_need_only_warmed_up_programs():
 def test_lighter_warm_ups():
     assert warmup_networks(Settings(warmup="none")) == []
     assert warmup_networks(Settings(warmup="default")) == [Config()]
+
+
+def test_settings_read_the_environment_and_the_executables_old_name():
+    assert Settings.from_env({"LAYERLAB_EXECUTABLES": "/kept", "LAYERLAB_PORT": "9000"}).executables == "/kept"
+    assert Settings.from_env({"LAYERLAB_COMPILATION_CACHE": "/old"}).executables == "/old"
+    both = {"LAYERLAB_EXECUTABLES": "/new", "LAYERLAB_COMPILATION_CACHE": "/old"}
+    assert Settings.from_env(both).executables == "/new"
+    assert Settings.from_env({}).executables == Settings().executables

@@ -15,7 +15,7 @@ from backend.devserver import running_server
 
 ROOT = Path(__file__).resolve().parents[2]
 START_DEADLINE = 240.0  # seconds the server may take to compile and report ready
-CACHE = {"LAYERLAB_COMPILATION_CACHE": str(ROOT / ".jax_cache")}
+CACHE = {"LAYERLAB_EXECUTABLES": str(ROOT / ".executables")}
 
 
 @pytest.fixture(scope="module")
