@@ -29,7 +29,6 @@ test: $(VENV)/.installed $(NODE_TOOLS)
 bench: $(VENV)/.installed
 	$(PY) -m bench.engine
 	$(PY) -m bench.load
-	$(PY) -m bench.operations
 	$(PY) -m bench.startup
 
 clean:
