@@ -30,9 +30,11 @@ CPU_XLA_FLAGS = (
 
 
 def use_server_defaults() -> None:
-    """Set XLA_FLAGS to the server's unless the environment already sets it, and dispatch synchronously
-    (python -m backend, bench/); before JAX starts its backend."""
-    os.environ.setdefault("XLA_FLAGS", CPU_XLA_FLAGS)
+    """Set XLA_FLAGS to the server's unless the environment already sets it or asks for a GPU
+    (JAX_PLATFORMS=cuda, as the GPU image does: these are measures for XLA's CPU runtime), and dispatch
+    synchronously (python -m backend, bench/); before JAX starts its backend."""
+    if "cuda" not in os.environ.get("JAX_PLATFORMS", ""):
+        os.environ.setdefault("XLA_FLAGS", CPU_XLA_FLAGS)
     import jax  # after XLA_FLAGS: jax reads them when its backend starts
 
     jax.config.update("jax_cpu_enable_async_dispatch", False)

@@ -22,3 +22,11 @@ def test_a_stray_word_would_hide_the_flags_after_it(tmp_path):
     subprocess.run([sys.executable, "-c", "import jax.numpy as jnp; jnp.ones(3).sum().block_until_ready()"],
                    env=env, check=True, timeout=120)
     assert not dump.exists()
+
+
+def test_the_cpu_flags_stay_off_a_gpu_server_and_on_a_cpu_one():
+    check = "import os; from backend.xla import use_server_defaults; use_server_defaults(); print(os.environ.get('XLA_FLAGS'))"
+    for platforms, expected in (("cuda", "None"), ("cpu", CPU_XLA_FLAGS)):
+        env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"} | {"JAX_PLATFORMS": platforms}
+        result = subprocess.run([sys.executable, "-c", check], env=env, capture_output=True, text=True, timeout=120)
+        assert result.stdout.strip() == expected, result.stderr
