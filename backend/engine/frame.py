@@ -12,7 +12,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .network import MAX_LAYERS, MAX_WIDTH, Arch, Params, forward, relative_slope, score, weight_masks
+from .network import (
+    MAX_LAYERS, MAX_WIDTH, Arch, Params, forward, relative_slope, score, sum_over_points, weight_masks,
+)
 from .training import Data, Hyper, TrainState, backprop, point_loss
 
 SATURATED = 0.1  # a unit is saturated where its slope is below this fraction of the steepest
@@ -68,9 +70,9 @@ def moments(acts: jax.Array, mask: jax.Array) -> tuple[jax.Array, jax.Array, jax
     """Per layer of acts (layers, n, width), over the masked points: the mean, the points minus it
     (masked), and the covariance. The probe and the projection both start from these."""
     n = jnp.maximum(jnp.sum(mask), 1.0)
-    mean = jnp.einsum("lni,n->li", acts, mask) / n
+    mean = sum_over_points("lni,n->li", acts, mask) / n
     centred = (acts - mean[:, None, :]) * mask[None, :, None]
-    return mean, centred, jnp.einsum("lni,lnj->lij", centred, centred) / n
+    return mean, centred, sum_over_points("lni,lnj->lij", centred, centred) / n
 
 
 def probe_accuracy(centred: jax.Array, cov: jax.Array, labels: jax.Array, mask: jax.Array) -> jax.Array:
@@ -83,7 +85,7 @@ def probe_accuracy(centred: jax.Array, cov: jax.Array, labels: jax.Array, mask: 
     n = jnp.maximum(jnp.sum(mask), 1.0)
     mean_label = jnp.sum(labels * mask) / n
     ridged = cov + PROBE_RIDGE * jnp.eye(cov.shape[-1])
-    weights = _solve_spd(ridged, jnp.einsum("lni,n->li", centred, (labels - mean_label) * mask) / n)
+    weights = _solve_spd(ridged, sum_over_points("lni,n->li", centred, (labels - mean_label) * mask) / n)
     guesses = jnp.where(jnp.einsum("lni,li->ln", centred, weights) + mean_label >= 0, 1.0, -1.0)
     return jnp.sum((guesses == labels) * mask, axis=1) / n
 

@@ -97,6 +97,31 @@ def relative_slope(index: jax.Array, derivative: jax.Array) -> jax.Array:
     return jnp.abs(derivative) / jnp.asarray(_PEAK_SLOPES)[index]
 
 
+POINTS_BLOCK = 16  # rows per block of a sum over the points (see sum_over_points)
+
+
+def sum_over_points(spec: str, *operands: jax.Array) -> jax.Array:
+    """jnp.einsum(spec, *operands) where the index `n`, the points, is summed: in blocks of POINTS_BLOCK
+    points, a batch of small products, then a sum over the blocks.
+
+    XLA's one-kernel code for a frame (backend/xla.py) computes a product along a long axis as a plain
+    loop, about ten times slower than these blocks (ten products over 2000 points of 16 units: 7.5 ms
+    against 0.7 ms). A number of points that is not a multiple of the block is summed in one product.
+    """
+    inputs, output = spec.split("->")
+    terms = inputs.split(",")
+    points = operands[0].shape[terms[0].index("n")]
+    if points % POINTS_BLOCK or points == POINTS_BLOCK:
+        return jnp.einsum(spec, *operands)
+    blocked = []
+    for term, operand in zip(terms, operands):
+        axis = term.index("n")
+        shape = (*operand.shape[:axis], points // POINTS_BLOCK, POINTS_BLOCK, *operand.shape[axis + 1:])
+        blocked.append(operand.reshape(shape))
+    per_block = jnp.einsum(",".join(t.replace("n", "bn") for t in terms) + "->b" + output, *blocked)
+    return jnp.sum(per_block, axis=0)
+
+
 def score(arch: Arch, output: jax.Array) -> jax.Array:
     """The output in label units: a sigmoid's probability p becomes 2p − 1; others pass through."""
     return jnp.where(arch.output == ACTIVATION_INDEX["sigmoid"], 2.0 * output - 1.0, output)

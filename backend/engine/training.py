@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from .network import Arch, Forward, Params, forward, is_params, weight_masks
+from .network import Arch, Forward, Params, forward, is_params, sum_over_points, weight_masks
 from .packing import Layout
 
 MAX_BATCH = 64  # largest mini-batch
@@ -130,13 +130,13 @@ def backprop(params: Params, arch: Arch, hyper: Hyper, out: Forward, labels, mas
         back, w, b = carry
         index = depth - 1 - step
         dz = back * out.derivatives[index]
-        w = w.at[index].set(out.layers[index].T @ dz)
+        w = w.at[index].set(sum_over_points("ni,nj->ij", out.layers[index], dz))
         b = b.at[index].set(jnp.sum(dz, axis=0))
         return dz @ params.w[index].T, w, b
 
     start = (delta[:, None] * params.w_out, jnp.zeros_like(params.w), jnp.zeros_like(params.b))
     _, w, b = jax.lax.fori_loop(0, depth, layer, start)
-    return Params(w=w, b=b, w_out=delta @ out.layers[depth], b_out=jnp.sum(delta))
+    return Params(w=w, b=b, w_out=sum_over_points("n,ni->i", delta, out.layers[depth]), b_out=jnp.sum(delta))
 
 
 def gradient(params: Params, arch: Arch, hyper: Hyper, inputs, labels, mask, count=None) -> Params:

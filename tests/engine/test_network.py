@@ -18,6 +18,7 @@ from backend.engine.network import (
     forward,
     make_arch,
     relative_slope,
+    sum_over_points,
     weight_masks,
 )
 from backend.engine.run import hyper_of
@@ -150,3 +151,14 @@ def test_the_output_unit_is_linear_sigmoid_or_tanh():
         make_arch(["x1"], [2], "relu", output)
     with pytest.raises(ValueError, match="output unit"):
         make_arch(["x1"], [2], "tanh", "relu")
+
+
+@pytest.mark.parametrize("points", [16, 48, 50, 512])
+def test_a_sum_over_the_points_in_blocks_is_the_einsum(points):
+    rng = np.random.default_rng(points)
+    a, b = rng.normal(size=(3, points, 5)).astype(np.float32), rng.normal(size=(3, points, 4)).astype(np.float32)
+    v = rng.normal(size=points).astype(np.float32)
+    for spec, operands in (("lni,lnj->lij", (a, b)), ("lni,n->li", (a, v)), ("ni,nj->ij", (a[0], b[0])),
+                           ("n,ni->i", (v, b[1]))):
+        np.testing.assert_allclose(np.asarray(jax.jit(lambda *o: sum_over_points(spec, *o))(*operands)),
+                                   np.einsum(spec, *operands), rtol=2e-5, atol=2e-5)
