@@ -10,8 +10,8 @@ grid), which lets them skip most of the work the data-side frame does:
   covers its widest layer (PICTURE_WIDTHS): a network of 4-unit layers computes 4 rows, not the
   padded MAX_WIDTH.
 - Values are laid out units × points, so that each elementwise pass runs along the
-  10 000 points. A layer of up to 8 units is its weighted sum written out term by term,
-  which fuses with the bias and the activation into one pass; wider layers are a product.
+  10 000 points. (Layers of up to 8 units used to be weighted sums written out term by term,
+  which fused into one pass; in one kernel (backend/xla.py) a product measured as fast or faster.)
 So one program per width serves every depth, and a small network's pictures cost a small
 fraction of the largest's (the output grid is 10 000 points, twenty times the data).
 """
@@ -85,14 +85,9 @@ def _first_layer(weights: jax.Array, bias: jax.Array, feature_mask: jax.Array, c
     return pass_over_points
 
 
-UNROLLED = 8  # layers up to this wide are summed term by term (see the module's docstring)
-
-
 def _affine(h: jax.Array, weights: jax.Array, bias: jax.Array) -> jax.Array:
     """weightsᵀ h + bias for values h (units in, points) and weights (units in, units out)."""
-    if h.shape[0] > UNROLLED:
-        return weights.T @ h + bias[:, None]
-    return bias[:, None] + sum(weights[i][:, None] * h[i][None, :] for i in range(h.shape[0]))
+    return weights.T @ h + bias[:, None]
 
 
 def _layer(activation: jax.Array, h: jax.Array, weights: jax.Array, bias: jax.Array) -> jax.Array:
