@@ -41,8 +41,8 @@ def _half(values) -> np.ndarray:
     return np.minimum(np.maximum(np.asarray(values, np.float32), -FLOAT16_LIMIT), FLOAT16_LIMIT).astype("<f2")
 
 
-def projection_range(points: np.ndarray) -> tuple[float, float]:
-    """A symmetric range holding every finite coordinate, so the origin stays at the centre."""
+def symmetric_range(points: np.ndarray) -> tuple[float, float]:
+    """A symmetric range holding every finite value, so that zero stays at the centre (for U8_OWN_RANGE fields)."""
     finite = points[np.isfinite(points)]
     extent = float(np.max(np.abs(finite))) if finite.size else 1.0
     return -max(extent, 1e-6), max(extent, 1e-6)
@@ -104,9 +104,11 @@ class FrameEncoder:
         named = {wire: [named for field in FIELDS if field.wire == wire
                         for named in _wire_arrays(field, p[field.name], self.layer)]
                  for wire in (F32, F16, U8, U8_OWN_RANGE)}
-        gather = lambda wire: np.concatenate([where.ravel() for _, where in named[wire]] or [np.zeros(0, int)])
-        self.singles, self.halves, self.grids = gather(F32), gather(F16), gather(U8)
+        joined = lambda wire: np.concatenate([where.ravel() for _, where in named[wire]] or [np.zeros(0, int)])
+        self.singles, self.halves, self.grids = joined(F32), joined(F16), joined(U8)
         self.own_range = named[U8_OWN_RANGE]  # each quantised over its own range
+        # Every own-range field's range in the metadata: null when the network has no array of it to send.
+        self.no_ranges = {f"{field.sent_as}_range": None for field in FIELDS if field.wire == U8_OWN_RANGE}
         specs = [(name, wire, where.shape) for wire in (F32, F16, U8) for name, where in named[wire]]
         specs += [(name, U8, where.shape) for name, where in self.own_range]
         self.arrays_json = _arrays_json(specs)  # the header's array part, unchanging
@@ -119,10 +121,10 @@ class FrameEncoder:
         values = snapshot.values
         chunks = [values[self.singles].astype("<f4").tobytes(), _half(values[self.halves]).tobytes(),
                   quantise(values[self.grids]).tobytes()]
-        ranges = {}
+        ranges = dict(self.no_ranges)
         for name, where in self.own_range:
             shown = values[where]
-            ranges[f"{name}_range"] = list(projection_range(shown))
+            ranges[f"{name}_range"] = list(symmetric_range(shown))
             chunks.append(quantise(shown, *ranges[f"{name}_range"]).tobytes())
         metadata = {
             "kind": "frame",
@@ -133,7 +135,6 @@ class FrameEncoder:
             "view_layer": self.layer,
             "data_version": data_version,
             "grid_range": list(GRID_RANGE),
-            **{f"{field.sent_as}_range": None for field in FIELDS if field.wire == U8_OWN_RANGE},
             **ranges,
         }
         return _header(metadata, self.arrays_json) + b"".join(chunks)

@@ -185,14 +185,15 @@ def snapshot_reply(run: Run, snap: EngineSnapshot) -> schemas.Snapshot:
     """The snapshot reply: each field in the JSON form of its kind (schemas.JSON_FORMS)."""
     extent = [-EXTENT, EXTENT, -EXTENT, EXTENT]
     grid = lambda values: schemas.Grid(extent=extent, resolution=len(values), values=clean(values))
+    per_layer = lambda layers: [clean(v) for v in layers]
     forms = {
-        "number": lambda value: value,  # a metadata field: JSON-ready already
-        "numbers": lambda values: clean(values) if isinstance(values, np.ndarray) else values,
-        "numbers per layer": lambda layers: [clean(v) for v in layers],
-        "matrix per layer": lambda layers: [clean(v) for v in layers],
+        "number": lambda value: value,  # a metadata field (test_fields): JSON-ready already
+        "numbers": clean,
+        "numbers per layer": per_layer,
+        "matrix per layer": per_layer,
         "grid": grid,
         "grids per layer": lambda layers: [[grid(n) for n in layer] for layer in layers],
-        "points per layer": lambda layers: [clean(v) for v in layers],
+        "points per layer": per_layer,
     }
     return schemas.Snapshot(
         epoch=snap.epoch, status=snap.status, layer_sizes=run.layer_sizes(),

@@ -9,18 +9,19 @@ import numpy as np
 
 class Feature(NamedTuple):
     label: str  # as the page writes it
-    value: Callable  # of the coordinates x1, x2 (arrays that broadcast together)
+    value: Callable  # of the coordinates x1, x2 (arrays that broadcast together) and their array module:
+    # jax.numpy in a program, numpy on the host (engine/previews.py), where jax would compile each operation
 
 
 # Ordered registry: name -> feature. The order is the input column order.
 FEATURES = {
-    "x1": Feature("x₁", lambda x1, x2: x1),
-    "x2": Feature("x₂", lambda x1, x2: x2),
-    "x1_squared": Feature("x₁²", lambda x1, x2: x1 * x1),
-    "x2_squared": Feature("x₂²", lambda x1, x2: x2 * x2),
-    "x1_x2": Feature("x₁x₂", lambda x1, x2: x1 * x2),
-    "sin_x1": Feature("sin(x₁)", lambda x1, x2: jnp.sin(x1)),
-    "sin_x2": Feature("sin(x₂)", lambda x1, x2: jnp.sin(x2)),
+    "x1": Feature("x₁", lambda x1, x2, xp: x1),
+    "x2": Feature("x₂", lambda x1, x2, xp: x2),
+    "x1_squared": Feature("x₁²", lambda x1, x2, xp: x1 * x1),
+    "x2_squared": Feature("x₂²", lambda x1, x2, xp: x2 * x2),
+    "x1_x2": Feature("x₁x₂", lambda x1, x2, xp: x1 * x2),
+    "sin_x1": Feature("sin(x₁)", lambda x1, x2, xp: xp.sin(x1)),
+    "sin_x2": Feature("sin(x₂)", lambda x1, x2, xp: xp.sin(x2)),
 }
 NUM_FEATURES = len(FEATURES)
 
@@ -33,6 +34,6 @@ def feature_mask(names) -> np.ndarray:
 def compute_features(points: jnp.ndarray, mask: jnp.ndarray, width: int) -> jnp.ndarray:
     """Every feature of each (x1, x2) point, unchosen ones zeroed, padded with zeros to `width` columns."""
     x1, x2 = points[..., 0], points[..., 1]
-    columns = jnp.stack([f.value(x1, x2) for f in FEATURES.values()], axis=-1) * mask
+    columns = jnp.stack([f.value(x1, x2, jnp) for f in FEATURES.values()], axis=-1) * mask
     pad = [(0, 0)] * (columns.ndim - 1) + [(0, width - NUM_FEATURES)]
     return jnp.pad(columns, pad)

@@ -14,7 +14,7 @@ from typing import NamedTuple
 import jax
 import numpy as np
 
-from .network import MAX_LAYERS, MAX_WIDTH, Params
+from .network import MAX_LAYERS, PADDED_PARAMS, Params
 from .pictures import DENSITY, THUMBNAIL
 
 
@@ -48,10 +48,6 @@ class Sizes(NamedTuple):
     picture_width: int
 
 
-def _params(sizes: Sizes) -> Params:
-    return Params(w=(MAX_LAYERS, MAX_WIDTH, MAX_WIDTH), b=(MAX_LAYERS, MAX_WIDTH), w_out=(MAX_WIDTH,), b_out=())
-
-
 class Kind(NamedTuple):
     """A shape of field: its padded shape, what of it is real for a network, the form its JSON takes
     (api/schemas.py gives each form its type), and how a stream frame carries it when it is an array (`ARRAYS`)."""
@@ -69,8 +65,8 @@ SCALAR = Kind(lambda sizes: (), lambda where, net: where, "number")
 PER_WEIGHT_LAYER = Kind(lambda sizes: (MAX_LAYERS + 1,), lambda where, net: where[: len(net.widths) + 1],
                         "numbers")  # input side first; the output layer's at index depth
 PER_HIDDEN_LAYER = Kind(lambda sizes: (MAX_LAYERS,), lambda where, net: where[: len(net.widths)], "numbers")
-WEIGHT_MATRICES = Kind(_params, _weights, "matrix per layer", "each")  # read from the frame's params
-BIAS_VECTORS = Kind(_params, _biases, "numbers per layer", "each")
+WEIGHT_MATRICES = Kind(lambda sizes: PADDED_PARAMS, _weights, "matrix per layer", "each")  # read from the frame's params
+BIAS_VECTORS = Kind(lambda sizes: PADDED_PARAMS, _biases, "numbers per layer", "each")
 GRID = Kind(lambda sizes: (DENSITY, DENSITY), lambda where, net: where, "grid")  # over the plane, row 0 at the top
 NEURON_GRIDS = Kind(lambda sizes: (MAX_LAYERS, sizes.picture_width, THUMBNAIL, THUMBNAIL),
                     lambda where, net: [where[layer, :w] for layer, w in enumerate(net.widths)], "grids per layer",
@@ -129,7 +125,7 @@ def padded_shapes(sizes: Sizes) -> dict:
     """Each padded array a frame is computed as, by name, as float32 shapes (for packing.Layout)."""
     as_struct = lambda shape: jax.ShapeDtypeStruct(shape, np.float32)
     shapes = {field.reads: field.kind.padded(sizes) for field in FIELDS}
-    return {name: jax.tree.map(as_struct, shape, is_leaf=lambda s: isinstance(s, tuple) and not isinstance(s, Params))
+    return {name: jax.tree.map(as_struct, shape, is_leaf=lambda s: type(s) is tuple)  # a shape, not Params
             for name, shape in shapes.items()}
 
 

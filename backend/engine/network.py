@@ -40,12 +40,15 @@ _PEAK_SLOPES = np.asarray([slope for _, slope in ACTIVATIONS.values()], np.float
 
 
 class Params(NamedTuple):
-    """Every weight and bias, padded: w[l][i, j] joins unit i below to unit j of hidden layer l."""
+    """Every weight and bias, padded to PADDED_PARAMS: w[l][i, j] joins unit i below to unit j of hidden layer l."""
 
-    w: jax.Array  # (MAX_LAYERS, MAX_WIDTH, MAX_WIDTH)
-    b: jax.Array  # (MAX_LAYERS, MAX_WIDTH)
-    w_out: jax.Array  # (MAX_WIDTH,)
-    b_out: jax.Array  # ()
+    w: jax.Array
+    b: jax.Array
+    w_out: jax.Array
+    b_out: jax.Array
+
+
+PADDED_PARAMS = Params(w=(MAX_LAYERS, MAX_WIDTH, MAX_WIDTH), b=(MAX_LAYERS, MAX_WIDTH), w_out=(MAX_WIDTH,), b_out=())
 
 
 class Arch(NamedTuple):
@@ -287,9 +290,9 @@ def init_params(key: jax.Array, arch: Arch, init: jax.Array, scale: jax.Array) -
 
     w, b = [], []
     for layer in range(MAX_LAYERS):
-        weights, bias = sample(init, keys[layer], fan_in[layer], fan_out[layer], (MAX_WIDTH, MAX_WIDTH))
+        weights, bias = sample(init, keys[layer], fan_in[layer], fan_out[layer], PADDED_PARAMS.w[1:])
         w.append(weights)
-        b.append(jnp.full((MAX_WIDTH,), bias))
-    w_out, b_out = sample(init, keys[-1], fan_in[-1], fan_out[-1], (MAX_WIDTH,))
+        b.append(jnp.full(PADDED_PARAMS.b[1:], bias))
+    w_out, b_out = sample(init, keys[-1], fan_in[-1], fan_out[-1], PADDED_PARAMS.w_out)
     params = Params(jnp.stack(w) * scale, jnp.stack(b), w_out * scale, b_out)
     return jax.tree.map(lambda p, m: (p * m).astype(jnp.float32), params, masks)

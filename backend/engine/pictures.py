@@ -70,7 +70,7 @@ def _first_layer(weights: jax.Array, bias: jax.Array, feature_mask: jax.Array, c
     """
     x1, x2 = lattice(cells)
     w = weights * feature_mask[:, None]
-    columns = [feature.value(x1[None, :], x2[:, None]) for feature in FEATURES.values()]
+    columns = [feature.value(x1[None, :], x2[:, None], jnp) for feature in FEATURES.values()]
     along = jnp.stack([v[0] if v.shape == (1, cells) else jnp.zeros(cells) for v in columns], axis=1)
     down = jnp.stack([v[:, 0] if v.shape == (cells, 1) else jnp.zeros(cells) for v in columns], axis=1)
     rows, cols = (along @ w).T[:, None, :], (down @ w + bias).T[:, :, None]

@@ -29,7 +29,7 @@ def _centres() -> tuple[np.ndarray, np.ndarray]:
 def feature_map(name: str) -> np.ndarray:
     """The feature's values over the plane, divided by their largest magnitude."""
     x1, x2 = _centres()
-    values = np.broadcast_to(np.asarray(FEATURES[name].value(x1[None, :], x2[:, None]), np.float64), (CELLS, CELLS))
+    values = np.broadcast_to(np.asarray(FEATURES[name].value(x1[None, :], x2[:, None], np), np.float64), (CELLS, CELLS))
     return values / max(np.abs(values).max(), np.finfo(np.float32).tiny)
 
 

@@ -61,13 +61,13 @@ def _program(jitted) -> Program:
 
 def _on_one_thread(outputs):
     """A program's body as a loop of one iteration that XLA cannot prove has one; `outputs(*args, **static)`
-    gives its results' shapes.
+    gives arrays (or shape-and-dtype structs) like its results, stated rather than traced: tracing the body
+    a second time for them would lengthen every cold start.
 
     With the server's XLA flags (backend/xla.py) a while loop compiles into one kernel that runs on its
     caller's thread, where the same program as many small operations is handed between the runtime's
-    threads: measured on 2 cores, the default network's frame took about half the CPU time and 6 × 8 a
-    third less; the largest network's about a quarter more (bench/engine.py). The barrier keeps XLA from
-    moving work out of the loop.
+    threads: on 2 cores every frame took less CPU and less time (bench/engine.py, README). The barrier keeps
+    XLA from moving work out of the loop.
     """
 
     def on_one_thread(fn):
@@ -82,13 +82,16 @@ def _on_one_thread(outputs):
                 _, inputs = jax.lax.optimization_barrier((i, (state, config, *args)))
                 return i + 1, fn(*inputs, **static)
 
-            zeros = jax.tree.map(lambda shape: jnp.zeros(shape, jnp.float32), outputs(state, config, *args, **static),
-                                 is_leaf=lambda x: isinstance(x, tuple) and all(isinstance(n, int) for n in x))
+            zeros = jax.tree.map(lambda like: jnp.zeros(like.shape, like.dtype), outputs(state, config, *args, **static))
             return jax.lax.while_loop(lambda carry: carry[0] < trips, body, (jnp.int32(0), zeros))[1]
 
         return once
 
     return on_one_thread
+
+
+def _vector(size: int) -> jax.ShapeDtypeStruct:
+    return jax.ShapeDtypeStruct((size,), jnp.float32)
 
 
 def _fresh(seed: jax.Array, arch: Arch, init: jax.Array, scale: jax.Array) -> TrainState:
@@ -137,7 +140,7 @@ def frame_layout(slots: int) -> Layout:
 @_program
 @partial(jax.jit, static_argnames="train_width")
 @_on_one_thread(lambda state, config, data, prev_axes, epochs, train_width: (
-    state.shape, (frame_layout(slots_of(data)).size,), prev_axes.shape))
+    state, _vector(frame_layout(slots_of(data)).size), prev_axes))
 def train(state: jax.Array, config: jax.Array, data: jax.Array, prev_axes: jax.Array, epochs: jax.Array,
             *, train_width: int) -> tuple[jax.Array, jax.Array, jax.Array]:
     """Train `epochs` epochs, then compute the frame at the new weights: (state, frame, axes), the first two packed.
@@ -175,7 +178,7 @@ def pictures_layout(picture_width: int) -> Layout:
 
 @_program
 @partial(jax.jit, static_argnames="picture_width")
-@_on_one_thread(lambda state, config, picture_width: (pictures_layout(picture_width).size,))
+@_on_one_thread(lambda state, config, picture_width: _vector(pictures_layout(picture_width).size))
 def draw(state: jax.Array, config: jax.Array, *, picture_width: int) -> jax.Array:
     """The output grid and every neuron's thumbnail at the state's weights, packed (see pictures.py)."""
     TRACES["draw", picture_width] += 1

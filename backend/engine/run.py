@@ -6,7 +6,6 @@ nothing of HTTP; the API wraps it in sessions.
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -106,8 +105,8 @@ def warmup_networks() -> list[Config]:
 
 
 def warm_up(config: Config) -> None:
-    """Make ready every program a run of `config` calls, and the copies to the device it makes (jax compiles
-    a small program for each new shape it copies): a frame, a prediction and a change of optimiser."""
+    """Make ready every program a run of `config` calls: a frame, a prediction, and a change of optimiser
+    (which sends a new state to the device: a test checks that nothing compiles after it)."""
     run = Run(config)
     run.train(1)
     run.predict(np.zeros((1, 2)))
@@ -151,7 +150,7 @@ class Run:
         self.snapshot: Snapshot | None = None  # the latest frame, once there is one
 
     def _set_config(self, arch: Arch, hyper: Hyper) -> None:
-        self.arch, self.hyper = arch, hyper
+        self.arch = arch
         self.packed_config = jax.device_put(program.CONFIG.pack_host((arch, hyper)))
 
     @property
@@ -207,14 +206,14 @@ class Run:
         packed_pictures = program.draw(self.packed, self.packed_config, picture_width=self.picture_width)
         values = np.concatenate([np.asarray(packed_frame), np.asarray(packed_pictures)])
         self.epoch += epochs
-        train_loss, test_loss = (float(values[self.positions[name]]) for name in ("train_loss", "test_loss"))
-        if not (math.isfinite(train_loss) and math.isfinite(test_loss)):
-            self.status = "diverged"
+        snapshot = Snapshot(self.epoch, self.status, values, self.positions, self.config.regression,
+                            self.train_points, self.test_points)
+        if snapshot.train_loss is None or snapshot.test_loss is None:  # not finite
+            self.status = snapshot.status = "diverged"
         if epochs or not self.history:
-            self._record(train_loss, test_loss)
-        self.snapshot = Snapshot(self.epoch, self.status, values, self.positions, self.config.regression,
-                                 self.train_points, self.test_points)
-        return self.snapshot
+            self._record(snapshot.train_loss, snapshot.test_loss)
+        self.snapshot = snapshot
+        return snapshot
 
     def predict(self, points: np.ndarray) -> np.ndarray:
         """Network outputs at (n, 2) points, in label units (a sigmoid's p becomes 2p − 1).
@@ -231,8 +230,8 @@ class Run:
         ]
         return np.concatenate(outputs)[:n]
 
-    def _record(self, train_loss: float, test_loss: float) -> None:
-        self.history.append((self.epoch, finite_or_none(train_loss), finite_or_none(test_loss)))
+    def _record(self, train_loss: float | None, test_loss: float | None) -> None:
+        self.history.append((self.epoch, train_loss, test_loss))
         if len(self.history) > HISTORY_LIMIT:
             self.history = self.history[::2]
 

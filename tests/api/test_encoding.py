@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backend.api.encoding import GRID_RANGE, FrameEncoder, decode, encode_points, projection_range, quantise
+from backend.api.encoding import GRID_RANGE, FrameEncoder, decode, encode_points, quantise, symmetric_range
 from backend.engine.config import Config
 from backend.engine.features import FEATURES
 from backend.engine.run import Run
@@ -40,8 +40,8 @@ def test_a_frame_decodes_to_the_runs_snapshot(case):
     if snap.projections:
         np.testing.assert_array_equal(arrays["neurons"], quantise(np.concatenate(snap.neurons)))
         shown = snap.projections[view_layer]
-        np.testing.assert_array_equal(arrays["projection"], quantise(shown, *projection_range(shown)))
-        assert meta["projection_range"] == list(projection_range(shown))
+        np.testing.assert_array_equal(arrays["projection"], quantise(shown, *symmetric_range(shown)))
+        assert meta["projection_range"] == list(symmetric_range(shown))
 
     assert meta["kind"] == "frame" and meta["epoch"] == 2 and meta["status"] == snap.status and meta["data_version"] == 7
     assert meta["train_loss"] == pytest.approx(snap.train_loss) and meta["test_loss"] == pytest.approx(snap.test_loss)

@@ -11,7 +11,7 @@ from backend.api import schemas
 from backend.engine import program
 from backend.engine.data import SLOTS
 from backend.engine.config import Config
-from backend.engine.fields import ARRAYS, FIELDS, META
+from backend.engine.fields import ARRAYS, FIELDS, META, SCALAR
 from backend.engine.frame import Frame, empty_axes, make_frame
 from backend.engine.pictures import PICTURE_WIDTHS, Pictures, pictures
 from backend.engine.run import Run
@@ -21,6 +21,8 @@ def test_every_array_a_frame_computes_is_declared_and_every_declared_field_is_co
     assert {field.reads for field in FIELDS} == set(Frame._fields) | set(Pictures._fields)
     assert len({field.name for field in FIELDS}) == len(FIELDS)
     assert all(field.kind.arrays in ARRAYS for field in FIELDS)
+    # Read as JSON-ready values (run.Snapshot): single numbers, and what is null for a regression.
+    assert all(field.wire == META for field in FIELDS if field.kind is SCALAR or field.classification)
 
 
 def test_the_snapshot_reply_has_each_field_and_the_snapshot_each_value():

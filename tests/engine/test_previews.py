@@ -44,3 +44,15 @@ def test_a_dataset_map_shows_what_its_generator_draws(name):
 def test_a_dataset_without_a_generator_has_no_map():
     assert [name for name, values in previews.dataset_maps().items() if values is None] == ["custom"]
     assert list(previews.dataset_maps()) == list(DATASETS) and list(previews.feature_maps()) == list(FEATURES)
+
+
+def test_the_previews_are_host_work_that_compiles_nothing():
+    from collections import Counter
+
+    from backend.engine import program
+
+    before = Counter(program.EXECUTABLES)
+    for made_once in (previews.feature_maps, previews.dataset_maps):
+        made_once.cache_clear()
+        made_once()
+    assert program.EXECUTABLES == before  # sin and friends in numpy: jax would compile each on first use
