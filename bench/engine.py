@@ -74,7 +74,6 @@ def main() -> None:
     args = parser.parse_args()
 
     start, ticks = time.perf_counter(), machine.ticks()
-    Run(Config())  # compiles the depth-free helpers (new_packed_state, device_data) outside any figure
     rows = {name: measure(config, args.repeats, args.epochs) for name, config in NETWORKS.items()}
 
     device = jax.devices()[0]

@@ -31,9 +31,16 @@ def feature_mask(names) -> np.ndarray:
     return np.asarray([1.0 if name in names else 0.0 for name in FEATURES], np.float32)
 
 
+def array_module(x):
+    """numpy for a host array, jax.numpy otherwise (inside a program): code written for both runs on the host
+    without compiling anything when its inputs are numpy."""
+    return np if isinstance(x, np.ndarray) else jnp
+
+
 def compute_features(points: jnp.ndarray, mask: jnp.ndarray, width: int) -> jnp.ndarray:
     """Every feature of each (x1, x2) point, unchosen ones zeroed, padded with zeros to `width` columns."""
+    xp = array_module(points)
     x1, x2 = points[..., 0], points[..., 1]
-    columns = jnp.stack([f.value(x1, x2, jnp) for f in FEATURES.values()], axis=-1) * mask
+    columns = xp.stack([f.value(x1, x2, xp) for f in FEATURES.values()], axis=-1) * mask
     pad = [(0, 0)] * (columns.ndim - 1) + [(0, width - NUM_FEATURES)]
-    return jnp.pad(columns, pad)
+    return xp.pad(columns, pad)

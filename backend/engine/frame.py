@@ -12,6 +12,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .features import array_module
 from .network import (
     MAX_LAYERS, MAX_WIDTH, Arch, Params, forward, relative_slope, score, sum_over_points, weight_masks,
 )
@@ -58,18 +59,20 @@ def _solve_spd(matrices: jax.Array, rhs: jax.Array) -> jax.Array:
     Unrolled elementwise steps batch across layers and fuse, where a LAPACK call per layer does not;
     each step is one select over the whole augmented matrix, so it compiles to one fused operation.
     """
-    aug = jnp.concatenate([matrices, rhs[..., None]], axis=-1)
-    rows = jnp.arange(matrices.shape[-1])[None, :, None]
+    xp = array_module(matrices)
+    aug = xp.concatenate([matrices, rhs[..., None]], axis=-1)
+    rows = xp.arange(matrices.shape[-1])[None, :, None]
     for i in range(matrices.shape[-1]):
         pivot = aug[:, i : i + 1, :] / aug[:, i : i + 1, i : i + 1]
-        aug = jnp.where(rows == i, pivot, aug - aug[:, :, i : i + 1] * pivot)
+        aug = xp.where(rows == i, pivot, aug - aug[:, :, i : i + 1] * pivot)
     return aug[..., -1]
 
 
 def moments(acts: jax.Array, mask: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
     """Per layer of acts (layers, n, width), over the masked points: the mean, the points minus it
-    (masked), and the covariance. The probe and the projection both start from these."""
-    n = jnp.maximum(jnp.sum(mask), 1.0)
+    (masked), and the covariance. The probe and the projection both start from these. numpy arrays in,
+    numpy out (the inputs' probe is computed on the host: program.to_device)."""
+    n = array_module(acts).maximum(mask.sum(), 1.0)
     mean = sum_over_points("lni,n->li", acts, mask) / n
     centred = (acts - mean[:, None, :]) * mask[None, :, None]
     return mean, centred, sum_over_points("lni,lnj->lij", centred, centred) / n
@@ -80,14 +83,15 @@ def probe_accuracy(centred: jax.Array, cov: jax.Array, labels: jax.Array, mask: 
     ±1 labels: how linearly separable each representation is.
 
     A closed-form ridge fit on the layer's centred units (see `moments`), with an intercept that is
-    not penalised (the mean label).
+    not penalised (the mean label). Like `moments`, on the host for numpy arrays.
     """
-    n = jnp.maximum(jnp.sum(mask), 1.0)
-    mean_label = jnp.sum(labels * mask) / n
-    ridged = cov + PROBE_RIDGE * jnp.eye(cov.shape[-1])
+    xp = array_module(centred)
+    n = xp.maximum(mask.sum(), 1.0)
+    mean_label = (labels * mask).sum() / n
+    ridged = cov + PROBE_RIDGE * xp.eye(cov.shape[-1], dtype=cov.dtype)
     weights = _solve_spd(ridged, sum_over_points("lni,n->li", centred, (labels - mean_label) * mask) / n)
-    guesses = jnp.where(jnp.einsum("lni,li->ln", centred, weights) + mean_label >= 0, 1.0, -1.0)
-    return jnp.sum((guesses == labels) * mask, axis=1) / n
+    guesses = xp.where(xp.einsum("lni,li->ln", centred, weights) + mean_label >= 0, 1.0, -1.0)
+    return ((guesses == labels) * mask).sum(axis=1) / n
 
 
 POWER_SQUARINGS = 6  # a covariance is raised to the 2^6-th power to isolate its top axis

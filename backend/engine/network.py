@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .features import NUM_FEATURES, feature_mask
+from .features import NUM_FEATURES, array_module, feature_mask
 
 MAX_LAYERS = 10  # hidden layers at most
 MAX_WIDTH = 16  # units per hidden layer at most; also the padded input width
@@ -114,15 +114,16 @@ def sum_over_points(spec: str, *operands: jax.Array) -> jax.Array:
     inputs, output = spec.split("->")
     terms = inputs.split(",")
     points = operands[0].shape[terms[0].index("n")]
+    xp = array_module(operands[0])
     if points % POINTS_BLOCK or points == POINTS_BLOCK:
-        return jnp.einsum(spec, *operands)
+        return xp.einsum(spec, *operands)
     blocked = []
     for term, operand in zip(terms, operands):
         axis = term.index("n")
         shape = (*operand.shape[:axis], points // POINTS_BLOCK, POINTS_BLOCK, *operand.shape[axis + 1:])
         blocked.append(operand.reshape(shape))
-    per_block = jnp.einsum(",".join(t.replace("n", "bn") for t in terms) + "->b" + output, *blocked)
-    return jnp.sum(per_block, axis=0)
+    per_block = xp.einsum(",".join(t.replace("n", "bn") for t in terms) + "->b" + output, *blocked)
+    return xp.sum(per_block, axis=0)
 
 
 def score(arch: Arch, output: jax.Array) -> jax.Array:
@@ -133,12 +134,12 @@ def score(arch: Arch, output: jax.Array) -> jax.Array:
 def input_mask(arch: Arch) -> jax.Array:
     """The padded input layer's mask: chosen features, then zeros to the layers' width (MAX_WIDTH, or less
     in a narrowed program: see narrow)."""
-    return jnp.pad(arch.feature_mask, (0, arch.unit_mask.shape[1] - NUM_FEATURES))
+    return array_module(arch.unit_mask).pad(arch.feature_mask, (0, arch.unit_mask.shape[1] - NUM_FEATURES))
 
 
 def layer_masks(arch: Arch) -> jax.Array:
     """Masks of every layer from the input up: (MAX_LAYERS + 1, MAX_WIDTH)."""
-    return jnp.concatenate([input_mask(arch)[None], arch.unit_mask])
+    return array_module(arch.unit_mask).concatenate([input_mask(arch)[None], arch.unit_mask])
 
 
 def last_mask(arch: Arch) -> jax.Array:
@@ -153,7 +154,7 @@ def weight_masks(arch: Arch) -> Params:
         w=masks[:-1, :, None] * masks[1:, None, :],
         b=arch.unit_mask,
         w_out=last_mask(arch),
-        b_out=jnp.ones((), jnp.float32),
+        b_out=array_module(arch.unit_mask).ones((), np.float32),
     )
 
 
@@ -248,51 +249,45 @@ def _output_with_derivative(index: jax.Array, logit: jax.Array) -> tuple[jax.Arr
     return jax.lax.select_n(which, *(v for v, _ in pairs)), jax.lax.select_n(which, *(d for _, d in pairs))
 
 
-def _playground(key, fan_in, fan_out, shape):
+def _playground(rng, fan_in, fan_out, shape):
     """The TensorFlow Playground's start: uniform in ±0.5, biases 0.1."""
-    return jax.random.uniform(key, shape, minval=-0.5, maxval=0.5), 0.1
+    return rng.uniform(-0.5, 0.5, shape), 0.1
 
 
-def _xavier(key, fan_in, fan_out, shape):
+def _xavier(rng, fan_in, fan_out, shape):
     """Glorot and Bengio (2010): uniform with variance 2 / (fan_in + fan_out)."""
-    limit = jnp.sqrt(6.0 / jnp.maximum(fan_in + fan_out, 1.0))
-    return jax.random.uniform(key, shape, minval=-1.0, maxval=1.0) * limit, 0.0
+    return rng.uniform(-1.0, 1.0, shape) * np.sqrt(6.0 / max(fan_in + fan_out, 1.0)), 0.0
 
 
-def _he(key, fan_in, fan_out, shape):
+def _he(rng, fan_in, fan_out, shape):
     """He et al. (2015): normal with variance 2 / fan_in, for rectifiers."""
-    return jax.random.normal(key, shape) * jnp.sqrt(2.0 / jnp.maximum(fan_in, 1.0)), 0.0
+    return rng.normal(size=shape) * np.sqrt(2.0 / max(fan_in, 1.0)), 0.0
 
 
-def _lecun(key, fan_in, fan_out, shape):
+def _lecun(rng, fan_in, fan_out, shape):
     """LeCun et al. (1998): normal with variance 1 / fan_in."""
-    return jax.random.normal(key, shape) * jnp.sqrt(1.0 / jnp.maximum(fan_in, 1.0)), 0.0
+    return rng.normal(size=shape) * np.sqrt(1.0 / max(fan_in, 1.0)), 0.0
 
 
-# Ordered registry: name -> sampler(key, fan_in, fan_out, shape) -> (weights, bias value).
+# Ordered registry: name -> sampler(rng, fan_in, fan_out, shape) -> (weights, bias value), on the host.
 INITS = {"playground": _playground, "xavier": _xavier, "he": _he, "lecun": _lecun}
-INIT_INDEX = {name: i for i, name in enumerate(INITS)}
 
 
-def init_params(key: jax.Array, arch: Arch, init: jax.Array, scale: jax.Array) -> Params:
-    """Fresh weights for `arch` by the traced init index, weights times `scale`; padding is zero."""
+def init_params(rng: np.random.Generator, arch: Arch, init: str, scale: float) -> Params:
+    """Fresh weights for `arch` (built by make_arch, on the host) by the named init, weights times `scale`;
+    padding is zero. numpy, not a program: it runs once a network and compiling it took a second of every
+    cold start."""
     masks = weight_masks(arch)
     fans = layer_masks(arch).sum(axis=1)
-    fan_out_of_output = jnp.ones((), jnp.float32)
-    fan_in = jnp.concatenate([fans[:-1], fans[arch.depth][None]])
-    fan_out = jnp.concatenate([fans[1:], fan_out_of_output[None]])
-    keys = jax.random.split(key, MAX_LAYERS + 1)
-
-    def sample(index, k, fi, fo, shape):
-        branches = [lambda k=k, f=f: f(k, fi, fo, shape) for f in INITS.values()]
-        weights, bias = zip(*[b() for b in branches])
-        return jnp.stack(weights)[index], jnp.asarray(bias, jnp.float32)[index]
-
-    w, b = [], []
-    for layer in range(MAX_LAYERS):
-        weights, bias = sample(init, keys[layer], fan_in[layer], fan_out[layer], PADDED_PARAMS.w[1:])
-        w.append(weights)
-        b.append(jnp.full(PADDED_PARAMS.b[1:], bias))
-    w_out, b_out = sample(init, keys[-1], fan_in[-1], fan_out[-1], PADDED_PARAMS.w_out)
-    params = Params(jnp.stack(w) * scale, jnp.stack(b), w_out * scale, b_out)
-    return jax.tree.map(lambda p, m: (p * m).astype(jnp.float32), params, masks)
+    fan_in = [*fans[:-1], fans[arch.depth]]
+    fan_out = [*fans[1:], 1.0]  # the output layer feeds one unit
+    sampler = INITS[init]
+    layers = [sampler(rng, fan_in[layer], fan_out[layer], PADDED_PARAMS.w[1:]) for layer in range(MAX_LAYERS)]
+    w_out, b_out = sampler(rng, fan_in[-1], fan_out[-1], PADDED_PARAMS.w_out)
+    params = Params(
+        w=np.stack([w for w, _ in layers]) * scale,
+        b=np.stack([np.full(PADDED_PARAMS.b[1:], b) for _, b in layers]),
+        w_out=w_out * scale,
+        b_out=np.asarray(b_out),
+    )
+    return Params(*((p * m).astype(np.float32) for p, m in zip(params, masks)))

@@ -28,7 +28,9 @@ from .executables import Program
 from .features import compute_features
 from .fields import Sizes, padded_shapes
 from .frame import Frame, make_frame, moments, probe_accuracy
-from .network import MAX_WIDTH, NARROW, Arch, fitting_width, forward, init_params, make_arch, narrow, score, widen
+from .network import (
+    MAX_WIDTH, NARROW, PADDED_PARAMS, Arch, Params, fitting_width, forward, init_params, make_arch, narrow, score, widen,
+)
 from .packing import Layout
 from .pictures import Pictures, pictures
 from .training import Data, Hyper, TrainState, init_opt_states, train_epochs
@@ -94,17 +96,22 @@ def _vector(size: int) -> jax.ShapeDtypeStruct:
     return jax.ShapeDtypeStruct((size,), jnp.float32)
 
 
-def _fresh(seed: jax.Array, arch: Arch, init: jax.Array, scale: jax.Array) -> TrainState:
-    init_key, train_key = jax.random.split(jax.random.PRNGKey(seed))
-    params = init_params(init_key, arch, init, scale)
-    zeros = jax.tree.map(jnp.zeros_like, params)
-    return TrainState(params, init_opt_states(params), train_key, zeros)
+def new_state(seed: int, arch: Arch, init: str, scale: float) -> np.ndarray:
+    """A fresh network and optimiser state from a seed, packed, on the host (nothing to compile): weights by
+    network.init_params, optimiser states at zero (as every optimiser here starts), the training key and the
+    last update from the same seed."""
+    rng = np.random.default_rng(seed)
+    params = init_params(rng, arch, init, scale)
+    key = rng.integers(0, 2**32, size=_STATE_TEMPLATE.key.shape, dtype=np.uint32)
+    zeros = lambda tree: jax.tree.map(lambda like: np.zeros(like.shape, like.dtype), tree)
+    return STATE.pack_host(TrainState(params, zeros(_STATE_TEMPLATE.opt_states), key, zeros(params)))
 
 
 def _templates():
     arch = make_arch(["x1"], [], "tanh", "tanh")
     hyper = Hyper(*(np.zeros((), dtype) for dtype in (np.float32, np.int32, np.int32, np.int32, np.int32, np.float32)))
-    state = jax.eval_shape(_fresh, np.int32(0), arch, np.int32(0), np.float32(1))
+    params = Params(*(jax.ShapeDtypeStruct(shape, jnp.float32) for shape in PADDED_PARAMS))
+    state = TrainState(params, jax.eval_shape(init_opt_states, params), jax.ShapeDtypeStruct((2,), jnp.uint32), params)
     return state, (arch, hyper)
 
 
@@ -188,27 +195,6 @@ def draw(state: jax.Array, config: jax.Array, *, picture_width: int) -> jax.Arra
 
 @_program
 @jax.jit
-def new_packed_state(seed: jax.Array, config: jax.Array, init: jax.Array, scale: jax.Array) -> jax.Array:
-    """A fresh network and optimiser state from a seed, packed."""
-    TRACES["new_packed_state"] += 1
-    arch, _ = CONFIG.unpack(config)
-    return STATE.pack(_fresh(seed, arch, init, scale))
-
-
-@_program
-@jax.jit
-def device_data(points: jax.Array, labels: jax.Array, train: jax.Array, test: jax.Array, config: jax.Array):
-    """A dataset on the device with the chosen features computed (and what depends on nothing else), packed."""
-    TRACES["device_data", points.shape[0]] += 1
-    arch, _ = CONFIG.unpack(config)
-    inputs = compute_features(points, arch.feature_mask, MAX_WIDTH)
-    _, centred, cov = moments(inputs[None], train)
-    input_probe = probe_accuracy(centred, cov, labels, train)[0]
-    return DATA[points.shape[0]].pack(Data(inputs, points, labels, train, test, input_probe))
-
-
-@_program
-@jax.jit
 def predict(state: jax.Array, config: jax.Array, points: jax.Array) -> jax.Array:
     """The network's output at arbitrary points (n, 2), in label units (see network.score)."""
     TRACES["predict"] += 1
@@ -217,6 +203,13 @@ def predict(state: jax.Array, config: jax.Array, points: jax.Array) -> jax.Array
     return score(arch, forward(params, arch, compute_features(points, arch.feature_mask, MAX_WIDTH)).output)
 
 
-def to_device(dataset: Dataset, config: jax.Array) -> jax.Array:
+def to_device(dataset: Dataset, arch: Arch) -> jax.Array:
+    """A dataset on the device, packed, with the chosen features computed and the inputs' probe (what depends
+    on the data alone): on the host, once a dataset, so it compiles nothing."""
     f32 = lambda a: np.asarray(a, np.float32)
-    return device_data(f32(dataset.x), f32(dataset.y), f32(dataset.train), f32(dataset.test), config)
+    points, labels, train = f32(dataset.x), f32(dataset.y), f32(dataset.train)
+    inputs = compute_features(points, arch.feature_mask, MAX_WIDTH)
+    _, centred, cov = moments(inputs[None], train)
+    input_probe = probe_accuracy(centred, cov, labels, train)[0]
+    data = Data(inputs, points, labels, train, f32(dataset.test), f32(input_probe))
+    return jax.device_put(DATA[len(points)].pack_host(data))  # make_dataset pads to a size in SLOTS

@@ -18,7 +18,7 @@ from .data import MAX_SAMPLES, SLOTS, make_dataset, slots_for
 from .features import FEATURES
 from .fields import FIELD, FIELDS, META, Network, gather, positions
 from .frame import empty_axes
-from .network import INIT_INDEX, Arch, make_arch
+from .network import Arch, make_arch
 from .pictures import PICTURE_WIDTHS, picture_width_for
 from .training import LOSSES, OPTIMIZER_INDEX, REGULARIZATIONS, Hyper, TrainState, fresh_opt_states
 
@@ -79,13 +79,11 @@ def hyper_of(config: Config) -> Hyper:
 
 def programs_of(config: Config) -> frozenset:
     """The compiled programs a run of this config calls: train and draw at their static shapes, and the
-    depth-free helpers (new_packed_state, predict, device_data at its dataset size)."""
+    depth-free predict."""
     slots = slots_for(config.num_samples if config.dataset != "custom" else len(config.custom_points))
     return frozenset({
         ("train", slots, program.train_width(config.hidden_layers)),
         ("draw", picture_width_for(config.hidden_layers)),
-        ("device_data", slots),
-        ("new_packed_state",),
         ("predict",),
     })
 
@@ -138,10 +136,8 @@ class Run:
         points = np.concatenate([self.dataset.x, self.dataset.y[:, None]], axis=1)
         self.train_points, self.test_points = points[self.dataset.train], points[self.dataset.test]
         self._set_config(make_arch(c.features, c.hidden_layers, c.activation, c.output_activation), hyper_of(c))
-        self.data = program.to_device(self.dataset, self.packed_config)
-        self.packed = program.new_packed_state(
-            np.int32(c.seed), self.packed_config, np.int32(INIT_INDEX[c.init]), np.float32(c.init_scale)
-        )
+        self.data = program.to_device(self.dataset, self.arch)
+        self.packed = jax.device_put(program.new_state(c.seed, self.arch, c.init, c.init_scale))
         self.axes = empty_axes()  # each frame's axes, on the device, go straight into the next
         self.epoch = 0
         self.status = "paused" if self.status == "diverged" else self.status

@@ -19,8 +19,7 @@ def test_a_full_warm_up_calls_every_program_once_and_starts_with_the_default():
     every = (
         {("train", slots, width) for slots in SLOTS for width in (NARROW, MAX_WIDTH)}
         | {("draw", width) for width in PICTURE_WIDTHS}
-        | {("device_data", slots) for slots in SLOTS}
-        | {("new_packed_state",), ("predict",)}
+        | {("predict",)}
     )
     assert set().union(*called) == every
     # Each network after the default calls a program no earlier one did: nothing is warmed up twice.

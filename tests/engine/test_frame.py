@@ -142,7 +142,7 @@ def test_saturation_rises_with_the_initial_scale():
 
 
 def test_probes_are_ridge_read_outs_of_each_layer(trained):
-    snap, c = trained.snapshot, trained.config
+    snap = trained.snapshot
     points = snap.train_points
     numpy_run = numpy_pass(trained, points[:, :2])
     tolerance = 2 / len(points)  # a point or two on the boundary may fall either way in float32

@@ -5,12 +5,9 @@ import numpy as np
 import pytest
 
 from backend.engine import program
-from backend.engine.config import Config
 from backend.engine.network import (
     ACTIVATION_INDEX,
     ACTIVATIONS,
-    INIT_INDEX,
-    INITS,
     MAX_LAYERS,
     MAX_WIDTH,
     OUTPUT_ACTIVATIONS,
@@ -21,7 +18,6 @@ from backend.engine.network import (
     sum_over_points,
     weight_masks,
 )
-from backend.engine.run import hyper_of
 
 from . import reference
 
@@ -77,11 +73,9 @@ INIT_SEEDS = 24  # pooled draws, so that a spread is known to a few percent
 def initial(init: str, scale: float = 1.0, hidden=INIT_HIDDEN, seeds=INIT_SEEDS):
     """Stacked real weights of fresh networks from many keys: per weight layer (seeds, fan_in, fan_out)."""
     arch = make_arch(INIT_FEATURES, hidden, "tanh", "tanh")
-    packed_config = jnp.asarray(program.CONFIG.pack_host(jax.device_get((arch, hyper_of(Config())))))
     nets = []
     for seed in range(seeds):
-        packed = program.new_packed_state(np.int32(seed), packed_config, np.int32(INIT_INDEX[init]), np.float32(scale))
-        state = program.STATE.unpack_host(np.asarray(packed))
+        state = program.STATE.unpack_host(program.new_state(seed, arch, init, scale))
         nets.append(reference.unpad(state.params, INIT_FEATURES, hidden))
         masks = jax.device_get(weight_masks(arch))
         for p, m in zip(jax.device_get(state.params), masks):
@@ -131,10 +125,6 @@ def test_init_scale_multiplies_the_weights_only():
         np.testing.assert_allclose(b, 3.0 * a, rtol=1e-6)
     for a, b in zip(base_b, scaled_b):
         np.testing.assert_array_equal(a, b)
-
-
-def test_every_init_is_in_the_registry_order():
-    assert list(INIT_INDEX) == list(INITS) and list(INIT_INDEX.values()) == list(range(len(INITS)))
 
 
 def test_make_arch_masks_the_real_units():

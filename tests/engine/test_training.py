@@ -186,7 +186,7 @@ def test_a_short_last_batch_is_averaged_over_its_own_points():
 
     arch = make_arch(["x1", "x2"], [3], "tanh", "tanh")
     settings = hyper()._replace(batch_size=jnp.asarray(20, jnp.int32))  # sgd at 0.1
-    params = init_params(jax.random.PRNGKey(0), arch, jnp.asarray(0, jnp.int32), jnp.asarray(1.0, jnp.float32))
+    params = init_params(np.random.default_rng(0), arch, "playground", 1.0)
     zeros = jax.tree.map(jnp.zeros_like, params)
     state = training.TrainState(params, training.init_opt_states(params), jax.random.PRNGKey(1), zeros)
     xy = jnp.asarray([[1.5, -2.0]], jnp.float32)
@@ -213,7 +213,7 @@ def test_a_step_is_one_gradient_step_on_its_whole_batch(batch):
 
     arch = make_arch(["x1", "x2", "x1_x2"], [5, 3], "tanh", "tanh")
     settings = hyper(regularization="l2", rate=0.01)._replace(batch_size=jnp.asarray(batch, jnp.int32))
-    params = init_params(jax.random.PRNGKey(2), arch, jnp.asarray(0, jnp.int32), jnp.asarray(1.0, jnp.float32))
+    params = init_params(np.random.default_rng(2), arch, "playground", 1.0)
     zeros = jax.tree.map(jnp.zeros_like, params)
     state = training.TrainState(params, training.init_opt_states(params), jax.random.PRNGKey(3), zeros)
     rng = np.random.default_rng(batch)
