@@ -154,7 +154,7 @@ def penalty_gradient(params: Params, arch: Arch, hyper: Hyper) -> Params:
     return Params(shrink(params.w, masks.w), jnp.zeros_like(params.b), shrink(params.w_out, masks.w_out), jnp.zeros_like(params.b_out))
 
 
-def _apply(optimizer, learning_rate, grads, opt_states, params):
+def apply_optimizer(optimizer, learning_rate, grads, opt_states, params):
     """One optax update with the optimiser the traced index names.
 
     Every optimiser steps and the named one's update is applied: on a vector of a few hundred
@@ -204,7 +204,7 @@ def train_epochs(state: TrainState, arch: Arch, hyper: Hyper, data: Data, epochs
 
         data_grads = jax.lax.fori_loop(0, (count + CHUNK - 1) // CHUNK, chunk, jnp.zeros_like(theta))
         grads = data_grads + flat.pack(penalty_gradient(params, arch, hyper))
-        updates, opt_states = _apply(hyper.optimizer, hyper.learning_rate, grads, opt_states, theta)
+        updates, opt_states = apply_optimizer(hyper.optimizer, hyper.learning_rate, grads, opt_states, theta)
         return theta + updates, opt_states, offset, stride, updates
 
     def epoch(_, carry):

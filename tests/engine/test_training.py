@@ -160,7 +160,7 @@ def test_every_optimizer_lowers_the_training_loss(optimizer):
 
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
 def test_the_named_optimizer_is_the_one_applied(optimizer):
-    """Three steps through training._apply move the parameters exactly as optax's own optimiser does."""
+    """Three steps through training.apply_optimizer move the parameters exactly as optax's own optimiser does."""
     import optax
 
     index = jnp.asarray(training.OPTIMIZER_INDEX[optimizer], jnp.int32)
@@ -171,7 +171,7 @@ def test_the_named_optimizer_is_the_one_applied(optimizer):
     ours, theirs, reference_state = params, params, reference_opt.init(params)
     for _ in range(3):
         grads = jnp.asarray(rng.normal(size=7), jnp.float32)
-        updates, states = training._apply(index, jnp.float32(0.1), grads, states, ours)
+        updates, states = training.apply_optimizer(index, jnp.float32(0.1), grads, states, ours)
         ours = ours + updates
         expected, reference_state = reference_opt.update(grads, reference_state, theirs)
         theirs = theirs + expected

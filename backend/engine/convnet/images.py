@@ -1,0 +1,139 @@
+"""The lab's image datasets, never downloaded: scikit-learn's handwritten digits and generated shapes,
+each with a fixed, seeded, stratified train/test split; and a person's drawing prepared the way the
+digits were.
+
+Pixels are float32 in [0, 1] (a digit's 0–16 grey levels divided by 16), images (n, side, side).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Callable
+
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+
+TEST_FRACTION = 0.2  # of each dataset, stratified by class
+SPLIT_SEED = 0  # the split is fixed: the same test images for every run and every person
+DIGIT_LEVELS = 16  # a digit's pixel counts the inked pixels of a 4 × 4 block of its 32 × 32 scan: 0–16
+SHAPES_SIDE = 16  # pixels a side of a generated shape image
+SHAPES_COUNT = 2000  # generated images per shapes dataset
+SHAPES_NOISE = 0.15  # standard deviation of the pixel noise added to a shape
+
+
+@dataclass(frozen=True)
+class ImageSet:
+    """Images with labels and a train/test split: the training images first."""
+
+    images: np.ndarray  # (n, side, side) float32 in [0, 1]
+    labels: np.ndarray  # (n,) int32 class index
+    n_train: int  # images[:n_train] are for training, the rest for testing
+    classes: tuple[str, ...]  # a name per class index
+
+    @property
+    def side(self) -> int:
+        return self.images.shape[1]
+
+    @property
+    def train(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.images[: self.n_train], self.labels[: self.n_train]
+
+    @property
+    def test(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.images[self.n_train :], self.labels[self.n_train :]
+
+
+def _split(images: np.ndarray, labels: np.ndarray, classes: tuple[str, ...]) -> ImageSet:
+    """The fixed stratified split, training images first."""
+    train, test = train_test_split(
+        np.arange(len(labels)), test_size=TEST_FRACTION, random_state=SPLIT_SEED, stratify=labels
+    )
+    order = np.concatenate([train, test])
+    return ImageSet(images[order].astype(np.float32), labels[order].astype(np.int32), len(train), classes)
+
+
+def digits(seed: int) -> ImageSet:
+    """The 1,797 handwritten digits (8 × 8, 16 grey levels) that scikit-learn ships: real data, the same
+    for every seed."""
+    return _digits()
+
+
+@cache
+def _digits() -> ImageSet:
+    data = load_digits()
+    return _split(data.images / DIGIT_LEVELS, data.target, tuple(str(d) for d in range(10)))
+
+
+def _horizontal(canvas, top, left, size, thickness):
+    canvas[top + size // 2 : top + size // 2 + thickness, left : left + size] = 1.0
+
+
+def _vertical(canvas, top, left, size, thickness):
+    canvas[top : top + size, left + size // 2 : left + size // 2 + thickness] = 1.0
+
+
+def _cross(canvas, top, left, size, thickness):
+    _horizontal(canvas, top, left, size, thickness)
+    _vertical(canvas, top, left, size, thickness)
+
+
+def _box(canvas, top, left, size, thickness):
+    canvas[top : top + size, left : left + size] = 1.0
+    canvas[top + thickness : top + size - thickness, left + thickness : left + size - thickness] = 0.0
+
+
+def _diagonal(canvas, top, left, size, thickness):
+    for i in range(size):
+        canvas[top + i, left + i : min(left + i + thickness, left + size)] = 1.0
+
+
+# Ordered registry: class name -> painter(canvas, top, left, size, thickness) of a figure in a size × size square.
+SHAPES: dict[str, Callable] = {
+    "horizontal bar": _horizontal,
+    "vertical bar": _vertical,
+    "cross": _cross,
+    "box": _box,
+    "diagonal": _diagonal,
+}
+SHAPE_SIZES = (5, 12)  # a figure's square is 5 to 12 pixels a side, anywhere in the image
+
+
+def shapes(seed: int) -> ImageSet:
+    """Generated figures at random positions and sizes, with noise: where a figure sits says nothing of its class."""
+    return _shapes(seed)
+
+
+@cache
+def _shapes(seed: int) -> ImageSet:
+    rng = np.random.default_rng(seed)
+    labels = np.arange(SHAPES_COUNT) % len(SHAPES)  # balanced classes
+    images = np.zeros((SHAPES_COUNT, SHAPES_SIDE, SHAPES_SIDE), np.float32)
+    painters = list(SHAPES.values())
+    for image, label in zip(images, labels):
+        size = int(rng.integers(SHAPE_SIZES[0], SHAPE_SIZES[1] + 1))
+        top, left = rng.integers(0, SHAPES_SIDE - size + 1, size=2)
+        painters[label](image, int(top), int(left), size, int(rng.integers(1, 3)))
+    images = np.clip(images + rng.normal(0.0, SHAPES_NOISE, images.shape), 0.0, 1.0)
+    return _split(images, labels, tuple(SHAPES))
+
+
+# Ordered registry: dataset name -> its images from a seed (digits are real data: the seed changes nothing).
+DATASETS: dict[str, Callable[[int], ImageSet]] = {"digits": digits, "shapes": shapes}
+SIDES = {"digits": 8, "shapes": SHAPES_SIDE}  # pixels a side, known without making the images
+
+
+def prepare_drawing(ink: np.ndarray) -> np.ndarray:
+    """A drawing (a square array of ink in [0, 1]) prepared as the digits were: inked or not at a 32 × 32
+    scale, then each pixel of the 8 × 8 image counts the inked pixels of its 4 × 4 block (0–16), here
+    divided by 16 like every image in the lab. Sides 8 and 16 are scaled up, multiples of 32 averaged down."""
+    ink = np.asarray(ink, np.float32)
+    side = ink.shape[0]
+    if ink.ndim != 2 or ink.shape[1] != side or not (side in (8, 16) or side % 32 == 0):
+        raise ValueError(f"a drawing is a square of side 8, 16 or a multiple of 32, not {ink.shape}")
+    if side % 32 == 0:
+        fine = ink.reshape(32, side // 32, 32, side // 32).mean(axis=(1, 3))
+    else:
+        fine = np.repeat(np.repeat(ink, 32 // side, axis=0), 32 // side, axis=1)
+    inked = fine >= 0.5
+    return inked.reshape(8, 4, 8, 4).sum(axis=(1, 3)).astype(np.float32) / DIGIT_LEVELS
