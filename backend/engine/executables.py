@@ -52,8 +52,8 @@ def fingerprint() -> str:
     versions, XLA's flags, the device and the CPU's instruction sets (code compiled for one host may not
     run on another)."""
     digest = hashlib.sha256()
-    for path in sorted(ENGINE.glob("*.py")):
-        digest.update(path.name.encode() + path.read_bytes())
+    for path in sorted(ENGINE.rglob("*.py")):
+        digest.update(str(path.relative_to(ENGINE)).encode() + path.read_bytes())
     device = jax.devices()[0]
     traced = [str(jax.config.values.get(name)) for name in ("jax_enable_x64", "jax_default_matmul_precision",
                                                              "jax_threefry_partitionable", "jax_default_prng_impl")]

@@ -56,7 +56,7 @@ def _count_loaded(name: str) -> None:
         EXECUTABLES[f"jit({name})"] += 1  # an executable read from the store: made, not compiled
 
 
-def _program(jitted) -> Program:
+def kept_program(jitted) -> Program:
     """A compiled program whose executables are kept (see executables.py)."""
     return Program(jitted, jitted.__name__, _count_loaded)
 
@@ -144,7 +144,7 @@ def frame_layout(slots: int) -> Layout:
     return Layout(Frame(**{name: shapes[name] for name in Frame._fields}))
 
 
-@_program
+@kept_program
 @partial(jax.jit, static_argnames="train_width")
 @_on_one_thread(lambda state, config, data, prev_axes, epochs, train_width: (
     state, _vector(frame_layout(slots_of(data)).size), prev_axes))
@@ -183,7 +183,7 @@ def pictures_layout(picture_width: int) -> Layout:
     return Layout(Pictures(**{name: shapes[name] for name in Pictures._fields}))
 
 
-@_program
+@kept_program
 @partial(jax.jit, static_argnames="picture_width")
 @_on_one_thread(lambda state, config, picture_width: _vector(pictures_layout(picture_width).size))
 def draw(state: jax.Array, config: jax.Array, *, picture_width: int) -> jax.Array:
@@ -193,7 +193,7 @@ def draw(state: jax.Array, config: jax.Array, *, picture_width: int) -> jax.Arra
     return pictures_layout(picture_width).pack(pictures(STATE.unpack(state).params, arch, picture_width))
 
 
-@_program
+@kept_program
 @jax.jit
 def predict(state: jax.Array, config: jax.Array, points: jax.Array) -> jax.Array:
     """The network's output at arbitrary points (n, 2), in label units (see network.score)."""

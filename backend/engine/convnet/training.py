@@ -42,6 +42,7 @@ class TrainState(NamedTuple):
     opt_states: tuple  # one state per optimiser in OPTIMIZERS (see training.apply_optimizer)
     key: jax.Array  # (2,) uint32: each epoch's order derives from it and the epoch's number
     step: jax.Array  # () int32 mini-batches trained so far
+    last_update: Params  # the most recent step's change to every parameter
 
 
 def init_opt_states(params: Params) -> tuple:
@@ -50,12 +51,13 @@ def init_opt_states(params: Params) -> tuple:
     return tuple(factory(0.0).init(flat) for factory in OPTIMIZERS.values())
 
 
-def objective(params: Params, shape: Shape, hyper: Hyper, images, labels, mask) -> jax.Array:
-    """Mean cross-entropy over the masked images plus the L2 penalty ½·rate·Σw² over every weight."""
+def objective(params: Params, shape: Shape, hyper: Hyper, images, labels, mask) -> tuple[jax.Array, jax.Array]:
+    """What training minimises, the mean cross-entropy over the masked images plus the L2 penalty
+    ½·rate·Σw² over every weight; and the mean cross-entropy alone (the loss a frame shows)."""
     logits = forward(params, shape, hyper.activation, images).logits
     losses = optax.softmax_cross_entropy_with_integer_labels(logits, labels)
-    penalty = sum(jnp.sum(layer.w**2) for layer in params)
-    return jnp.sum(losses * mask) / jnp.maximum(jnp.sum(mask), 1.0) + 0.5 * hyper.l2 * penalty
+    loss = jnp.sum(losses * mask) / jnp.maximum(jnp.sum(mask), 1.0)
+    return loss + 0.5 * hyper.l2 * sum(jnp.sum(layer.w**2) for layer in params), loss
 
 
 def steps_per_epoch(n_train: int, batch: int) -> int:
@@ -63,8 +65,11 @@ def steps_per_epoch(n_train: int, batch: int) -> int:
     return -(-n_train // batch)
 
 
-def train_steps(state: TrainState, shape: Shape, hyper: Hyper, data: Images, steps: jax.Array, *, batch: int):
-    """Train `steps` (traced) mini-batches of `batch` images, continuing the epoch where the state left it.
+def train_steps(state: TrainState, shape: Shape, hyper: Hyper, data: Images, steps: jax.Array, *, batch: int
+                ) -> tuple[TrainState, jax.Array, Params]:
+    """Train `steps` (traced) mini-batches of `batch` images, continuing the epoch where the state left it:
+    the new state, the mean loss of those mini-batches (NaN for none) and the last one's gradient (zeros
+    for none).
 
     Every epoch visits the training images in a permutation drawn from the state's key and the epoch's
     number, so a run continues the same whatever the steps per call. The permutation is drawn in every
@@ -77,16 +82,20 @@ def train_steps(state: TrainState, shape: Shape, hyper: Hyper, data: Images, ste
     rows = jnp.arange(batch)
 
     def step(k, carry):
-        theta, opt_states = carry
+        theta, opt_states, total, _, _ = carry
         epoch, within = jnp.divmod(state.step + k, per_epoch)
         order = jax.random.permutation(jax.random.fold_in(state.key, epoch), n_train)
         position = within * batch + rows
         mask = (position < n_train).astype(jnp.float32)
         chosen = order[jnp.minimum(position, n_train - 1)]
         images, labels = data.train_images[chosen], data.train_labels[chosen]
-        grads = jax.grad(lambda t: objective(flat.unpack(t), shape, hyper, images, labels, mask))(theta)
+        (_, loss), grads = jax.value_and_grad(
+            lambda t: objective(flat.unpack(t), shape, hyper, images, labels, mask), has_aux=True)(theta)
         updates, opt_states = apply_optimizer(hyper.optimizer, hyper.learning_rate, grads, opt_states, theta)
-        return theta + updates, opt_states
+        return theta + updates, opt_states, total + loss, grads, updates
 
-    theta, opt_states = jax.lax.fori_loop(0, steps, step, (flat.pack(state.params), state.opt_states))
-    return TrainState(flat.unpack(theta), opt_states, state.key, state.step + steps)
+    theta = flat.pack(state.params)
+    start = (theta, state.opt_states, jnp.zeros(()), jnp.zeros_like(theta), flat.pack(state.last_update))
+    theta, opt_states, total, grads, update = jax.lax.fori_loop(0, steps, step, start)
+    trained = TrainState(flat.unpack(theta), opt_states, state.key, state.step + steps, flat.unpack(update))
+    return trained, total / steps, flat.unpack(grads)
