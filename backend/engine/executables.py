@@ -93,6 +93,11 @@ class Program:
             compiled = self._make(key, args, static)
         return compiled(*args)
 
+    def forget(self) -> None:
+        """Drop the executables made so far from memory (not from the store): the next call makes them anew.
+        With jax.clear_caches(), a benchmark traces a changed function again."""
+        self._table.clear()
+
     def _make(self, key: tuple, args: tuple, static: dict) -> jax.stages.Compiled:
         with self._locks_lock:
             lock = self._locks.setdefault(key, threading.Lock())

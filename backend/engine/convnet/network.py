@@ -111,7 +111,8 @@ def convolve(maps: jax.Array, filters: jax.Array) -> jax.Array:
 
     Written as the kernel² shifted copies of the maps: with one input channel a weighted sum of them
     (elementwise, fused), otherwise one product of all of them side by side with the filters (im2col).
-    XLA's own convolution on the CPU took ten times as long on 8 × 8 digits (bench/convnet.py)."""
+    On the CPU, XLA's own convolution took about ten times as long over a one-channel image, and the
+    default network trained markedly slower with it (bench/convnet.py, its last row)."""
     kernel, channels = filters.shape[0], filters.shape[2]
     pad, side = kernel // 2, maps.shape[1]
     padded = jnp.pad(maps, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
