@@ -30,6 +30,7 @@ bench: $(VENV)/.installed
 	$(PY) -m bench.engine
 	$(PY) -m bench.load
 	$(PY) -m bench.startup
+	$(PY) -m bench.convnet
 
 clean:
 	rm -rf $(VENV) .pytest_cache node_modules
