@@ -13,10 +13,13 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from ..engine import run
+from ..engine.convnet.run import ConvRun
+from ..engine.run import Run
 from ..engine.executables import keep_executables
 from ..engine.config import Config
 from ..settings import Settings, get_settings
-from . import routes, stream
+from . import convnet, routes, stream
+from .convnet_encoding import CONVNET
 from .pool import WorkPool
 from .sessions import Registry
 
@@ -77,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.include_router(routes.health)
     app.include_router(routes.sessions)
+    app.include_router(convnet.router)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -89,7 +93,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.websocket("/api/sessions/{session_id}/stream")
     async def session_stream(ws: WebSocket, session_id: str) -> None:
-        await stream.serve(ws, ws.app.state.registry.get(session_id), settings, ws.app.state.open_streams)
+        await stream.serve(ws, ws.app.state.registry.get(session_id, Run), stream.PLAYGROUND, settings,
+                           ws.app.state.open_streams)
+
+    @app.websocket("/api/convnet/sessions/{session_id}/stream")
+    async def convnet_stream(ws: WebSocket, session_id: str) -> None:
+        await stream.serve(ws, ws.app.state.registry.get(session_id, ConvRun), CONVNET, settings,
+                           ws.app.state.open_streams)
 
     if FRONTEND.is_dir():
         app.mount("/", StaticFiles(directory=FRONTEND, html=True), name="frontend")

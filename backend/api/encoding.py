@@ -66,6 +66,14 @@ def _arrays_json(specs) -> str:
     return json.dumps(entries, separators=(",", ":"))[1:-1]
 
 
+def encode_arrays(metadata: dict, named: list[tuple[str, np.ndarray]]) -> bytes:
+    """A message of named float32 and uint8 arrays with metadata (a lab's frames whose fields are few and
+    small enough to lay out per frame): float32 first, so every array lies aligned."""
+    named = sorted(named, key=lambda item: -item[1].dtype.itemsize)  # stable: the given order within a size
+    wires = [(name, _DTYPES[values.dtype], values.shape) for name, values in named]
+    return _header(metadata, _arrays_json(wires)) + b"".join(np.ascontiguousarray(v).astype(v.dtype.newbyteorder("<")).tobytes() for _, v in named)
+
+
 def encode_points(run: Run, *, data_version: int) -> bytes:
     """The points message: the run's training and test points (x1, x2, label) as little-endian float16."""
     named = [("train_points", _half(run.train_points)), ("test_points", _half(run.test_points))]

@@ -35,7 +35,7 @@ def _registry(request: Request):
 
 
 def _session(request: Request, session_id: str) -> LiveSession:
-    session = _registry(request).get(session_id)
+    session = _registry(request).get(session_id, Run)
     if session is None:
         raise HTTPException(404, "no such session")
     return session

@@ -6,11 +6,13 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from ..engine.config import MAX_SEED, Config, Finite
+from ..engine.convnet.config import ConvConfig
 from ..engine.fields import FIELDS
 
 MAX_EPOCHS = 10000  # epochs one train request may ask for
 MAX_PREDICT = 10000  # points one predict request may ask about
 MAX_EPOCHS_PER_FRAME = 100  # the stream's speed control at most
+MAX_STEPS_PER_FRAME = 64  # the ConvNet lab's speed control at most (mini-batches a frame)
 
 
 class Strict(BaseModel):
@@ -144,3 +146,96 @@ class Options(BaseModel):
     grid: dict[str, int | float] = Field(description="the plane's extent ([-extent, extent] on both axes), the "
                                          "output grid's and a neuron thumbnail's cells per side")
     previews: Previews
+
+
+# --- The ConvNet lab ----------------------------------------------------------
+
+MAX_STEPS = 5000  # mini-batches one train request may ask for
+MAX_IMAGES = 64  # images one predict request may ask about
+MAX_DRAWING_SIDE = 256  # pixels a side of a drawing at most
+
+
+class ConvState(BaseModel):
+    step: int = Field(description="mini-batches trained")
+    epoch: float = Field(description="passes over the training images, as a fraction")
+    status: Literal["paused", "running", "diverged"]
+    train_loss: float | None = Field(description="mean loss of the mini-batches the last frame trained")
+    test_loss: float | None
+    test_accuracy: float | None
+
+
+class ConvLayerInfo(BaseModel):
+    kind: Literal["conv", "dense", "output"]
+    weights: list[int] = Field(description="the weight array's shape: (kernel, kernel, channels in, filters) "
+                                           "for a convolution, (inputs, units) otherwise")
+    parameters: int = Field(description="weights and biases: a filter counts once however many positions use it")
+    side: int | None = Field(None, description="pixels a side of a convolution's maps (before its pooling)")
+    pooled_side: int | None = Field(None, description="after its pooling")
+
+
+class ConvSession(BaseModel):
+    id: str
+    config: ConvConfig
+    state: ConvState
+    layers: list[ConvLayerInfo]
+    classes: list[str]
+    receptive_fields: list[dict[str, list]] = Field(
+        description="per convolutional layer, 'maps' and 'pooled': for every unit [row][col] the input pixels "
+                    "it sees, [top, left, bottom, right] with bottom and right exclusive")
+
+
+class ConvSessionUpdate(ConvSession):
+    restarted: bool = Field(description="true when the change started a new network at step 0")
+
+
+class ConvTrainRequest(Strict):
+    steps: int = Field(1, ge=1, le=MAX_STEPS, description="mini-batches to train")
+
+
+Image = list[list[Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]]]
+
+
+class ShowRequest(Strict):
+    """Which image frames follow through the network: a test image, an image, or a drawing (exactly one)."""
+
+    test_index: int | None = Field(None, ge=0, description="a test image, by its place in the test set")
+    image: Image | None = Field(None, max_length=MAX_DRAWING_SIDE, description="side × side pixels in [0, 1]")
+    drawing: Image | None = Field(
+        None, max_length=MAX_DRAWING_SIDE,
+        description="a square of ink in [0, 1] (side 8, 16 or a multiple of 32), prepared as the digits were")
+
+
+class ConvPredictRequest(Strict):
+    images: list[Image] = Field(default_factory=list, max_length=MAX_IMAGES, description="side × side pixels in [0, 1]")
+    drawing: Image | None = Field(None, max_length=MAX_DRAWING_SIDE, description="as ShowRequest's")
+
+
+class ConvPrediction(BaseModel):
+    probabilities: list[list[float]] = Field(description="per image, per class")
+    guesses: list[int]
+    images: list[list[list[float]]] = Field(description="the images classified: a drawing as it was prepared")
+
+
+class ConvImages(BaseModel):
+    side: int
+    classes: list[str]
+    n_train: int
+    test_labels: list[int]
+    test_images: str = Field(description="base64 of uint8 pixels (0–255 for 0–1), image after image, row by row")
+
+
+class ConvSnapshot(ConvState):
+    """One full frame of the ConvNet lab."""
+
+    image: list[list[float]] = Field(description="the image the frame follows through the network")
+    probabilities: list[float] = Field(description="its class probabilities")
+    filters: list[list] = Field(description="per convolutional layer, its weights (kernel, kernel, channels in, filters)")
+    maps: list[list] = Field(description="per convolutional layer, the image's feature maps (side, side, filters) "
+                                         "after the activation, before pooling")
+    pooled: list[list] = Field(description="the same after pooling")
+    dense: list[list[float]] = Field(description="per dense hidden layer, the image's activations")
+    confusion: list[list[int]] = Field(description="test images of each true class (row) by guess (column)")
+    guesses: list[int] = Field(description="the class guessed for every test image")
+    gradient_norms: list[float | None] = Field(description="per weight layer, the last mini-batch's gradient norm")
+    update_ratios: list[float | None] = Field(description="per weight layer, the last step's change over the weights")
+    history: list[list[float | None]] = Field(description="[step, train loss, test loss, test accuracy] per frame")

@@ -1,4 +1,5 @@
-"""Sessions: a Run with its lock, the registry that bounds them, idle expiry. Streaming a session
+"""Sessions: a run (the playground's Run or the ConvNet lab's ConvRun) with its lock, the registry that
+bounds them all, idle expiry. Streaming a session
 (its viewers, playing, its frames' encoder) is stream.py's.
 
 All JAX work happens in a bounded thread pool, one operation per session at a
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Callable, TypeVar
 
 from ..engine.config import Config
+from ..engine.convnet.run import ConvRun
 from ..engine.run import Run
 from .pool import WorkPool
 
@@ -31,7 +33,7 @@ class SessionLimit(Exception):
 @dataclass(eq=False)
 class LiveSession:
     id: str
-    run: Run
+    run: Run | ConvRun
     pool: WorkPool
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     last_used: float = field(default_factory=time.monotonic)
@@ -90,10 +92,13 @@ class Registry:
         self.sessions[session.id] = session
         return session
 
-    def get(self, session_id: str) -> LiveSession | None:
+    def get(self, session_id: str, lab: type) -> LiveSession | None:
+        """The live session of that id whose run is of the `lab`'s kind (Run, ConvRun): one lab's routes
+        never see the other's sessions."""
         session = self.sessions.get(session_id)
-        if session is not None:
-            session.touch()
+        if session is None or not isinstance(session.run, lab):
+            return None
+        session.touch()
         return session
 
     def remove(self, session_id: str) -> LiveSession | None:

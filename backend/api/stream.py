@@ -13,7 +13,7 @@ import asyncio
 import json
 import weakref
 from dataclasses import dataclass, field
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Callable, Literal, Union
 
 from fastapi import WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -22,7 +22,7 @@ from ..engine.config import MAX_SEED, Config
 from ..engine.network import MAX_LAYERS
 from ..settings import Settings
 from .encoding import FrameEncoder, encode_points
-from .schemas import MAX_EPOCHS_PER_FRAME
+from .schemas import MAX_EPOCHS_PER_FRAME, MAX_STEPS_PER_FRAME
 from .sessions import LiveSession
 
 CLOSE_TRY_LATER = 1013  # WebSocket close code: too many streams
@@ -56,8 +56,11 @@ class ConfigChange(_Message):
 
 
 class Speed(_Message):
+    """How much a frame trains: the playground's epochs, the ConvNet lab's mini-batches (Lab.speed)."""
+
     type: Literal["speed"]
-    epochs_per_frame: int = Field(ge=1, le=MAX_EPOCHS_PER_FRAME)
+    epochs_per_frame: int | None = Field(None, ge=1, le=MAX_EPOCHS_PER_FRAME, description="the playground's")
+    steps_per_frame: int | None = Field(None, ge=1, le=MAX_STEPS_PER_FRAME, description="the ConvNet lab's")
 
 
 class View(_Message):
@@ -77,6 +80,23 @@ def describe(error: ValidationError) -> str:
         where = ".".join(str(p) for p in e["loc"]) or "message"
         parts.append(f"{where}: {e['msg']}"[:200])
     return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class Lab:
+    """What a stream needs of a lab (the playground, the ConvNet lab): its config model, which field of the
+    speed message sets how much a frame trains and its default, a frame encoder for a run (with `fits` and
+    `encode`), and the message of the data frames are drawn from."""
+
+    config: Any  # a pydantic model class
+    speed: str
+    default_speed: int
+    encoder: Callable  # (run, view_layer=) -> encoder
+    data_message: Callable  # (run, data_version=) -> bytes
+
+
+PLAYGROUND = Lab(config=Config, speed="epochs_per_frame", default_speed=1, encoder=FrameEncoder,
+                 data_message=encode_points)
 
 
 class Viewer:
@@ -133,9 +153,10 @@ class Channel:
     the task that plays it, and the frame encoder and points message of the run's current data version."""
 
     owner: weakref.ref  # the session, held weakly: a channel goes with its session
+    lab: Lab
     viewers: set[Viewer] = field(default_factory=set)
     playing: bool = False
-    epochs_per_frame: int = 1
+    per_frame: int = 1  # epochs or mini-batches a frame trains (Lab.speed)
     view_layer: int = 0
     driver: asyncio.Task | None = None
     encoder: FrameEncoder | None = None  # for the current network and view
@@ -155,10 +176,10 @@ class Channel:
 _channels: weakref.WeakKeyDictionary[LiveSession, Channel] = weakref.WeakKeyDictionary()
 
 
-def channel(session: LiveSession) -> Channel:
+def channel(session: LiveSession, lab: Lab) -> Channel:
     """The session's stream, made when first watched; it goes with the session."""
     if session not in _channels:
-        _channels[session] = Channel(weakref.ref(session))
+        _channels[session] = Channel(weakref.ref(session), lab, per_frame=lab.default_speed)
     return _channels[session]
 
 
@@ -170,9 +191,9 @@ async def render(ch: Channel, epochs: int) -> tuple[bytes, int, bytes]:
     def work(run):
         snapshot = run.train(epochs)
         if ch.encoder is None or not ch.encoder.fits(run, view_layer=view_layer):
-            ch.encoder = FrameEncoder(run, view_layer=view_layer)
+            ch.encoder = ch.lab.encoder(run, view_layer=view_layer)
         if ch.points is None or ch.points[0] != run.data_version:
-            ch.points = (run.data_version, encode_points(run, data_version=run.data_version))
+            ch.points = (run.data_version, ch.lab.data_message(run, data_version=run.data_version))
         return ch.encoder.encode(snapshot, data_version=run.data_version), run.data_version, ch.points[1]
 
     return await ch.session.work(work)
@@ -192,7 +213,7 @@ async def drive(ch: Channel, settings: Settings) -> None:
     run = ch.session.run
     try:
         while ch.playing and ch.viewers and not ch.session.closed:
-            await publish(ch, ch.epochs_per_frame)
+            await publish(ch, ch.per_frame)
             if run.status == "diverged":
                 break
             # A fixed schedule, so sleep's overshoot does not add up; a late frame resets it.
@@ -231,7 +252,10 @@ async def handle(ch: Channel, message: dict, viewer: Viewer, settings: Settings)
         await session.reset(message.get("seed"))
         await publish(ch, 0)
     elif kind == "speed":
-        ch.epochs_per_frame = message["epochs_per_frame"]
+        if message[ch.lab.speed] is None:
+            viewer.say({"type": "error", "error": f"speed: give {ch.lab.speed}"})
+            return
+        ch.per_frame = message[ch.lab.speed]
     elif kind == "view":
         ch.view_layer = message["layer"]
         session.hurry()
@@ -240,7 +264,7 @@ async def handle(ch: Channel, message: dict, viewer: Viewer, settings: Settings)
     elif kind == "config":
         merged = {**session.run.config.model_dump(), **message["config"]}
         try:
-            config = Config.model_validate(merged)
+            config = ch.lab.config.model_validate(merged)
         except ValidationError as error:
             viewer.say({"type": "error", "error": describe(error)})
             return
@@ -251,7 +275,8 @@ async def handle(ch: Channel, message: dict, viewer: Viewer, settings: Settings)
             await publish(ch, 0)
 
 
-async def serve(ws: WebSocket, session: LiveSession | None, settings: Settings, open_streams: list[int]) -> None:
+async def serve(ws: WebSocket, session: LiveSession | None, lab: Lab, settings: Settings,
+                open_streams: list[int]) -> None:
     """The whole life of one stream connection."""
     if not settings.origin_allowed(ws.headers.get("origin"), ws.headers.get("host")):
         await ws.close(code=CLOSE_POLICY, reason="origin not allowed")
@@ -264,7 +289,7 @@ async def serve(ws: WebSocket, session: LiveSession | None, settings: Settings, 
         return
     await ws.accept()
     open_streams[0] += 1
-    viewer, ch = Viewer(ws, settings.send_timeout), channel(session)
+    viewer, ch = Viewer(ws, settings.send_timeout), channel(session, lab)
     ch.viewers.add(viewer)
     session.watchers += 1
     sender = asyncio.create_task(viewer.pump())

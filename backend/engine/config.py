@@ -107,17 +107,17 @@ class Config(BaseModel):
 BOUND_KEYWORDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minItems", "maxItems")
 
 
-def _bounds_of(schema: dict) -> dict:
+def bounds_of(schema: dict) -> dict:
     """The bounds in one JSON Schema, its items' included."""
     found = {key: schema[key] for key in BOUND_KEYWORDS if key in schema}
-    items = _bounds_of(schema["items"]) if "items" in schema else {}
+    items = bounds_of(schema["items"]) if "items" in schema else {}
     return {**found, "items": items} if items else found
 
 
 # Every bound of every setting, as JSON Schema names it, read from the fields above (so a bound is declared
 # once, on its field): {"seed": {"minimum": 0, "maximum": ...}, "hidden_layers": {"maxItems": ..., "items": ...}}.
 BOUNDS = {
-    name: bounds for name, schema in Config.model_json_schema()["properties"].items() if (bounds := _bounds_of(schema))
+    name: bounds for name, schema in Config.model_json_schema()["properties"].items() if (bounds := bounds_of(schema))
 }
 
 

@@ -260,8 +260,8 @@ def test_a_sessions_channel_goes_with_the_session():
     from backend.api.sessions import LiveSession
 
     session = LiveSession(id="gone", run=None, pool=None)
-    stream.channel(session).view_layer = 2
-    assert stream.channel(session).view_layer == 2  # one channel per session, kept while the session lives
+    stream.channel(session, stream.PLAYGROUND).view_layer = 2
+    assert stream.channel(session, stream.PLAYGROUND).view_layer == 2  # one channel per session, kept while the session lives
     count = len(stream._channels)
     del session
     gc.collect()

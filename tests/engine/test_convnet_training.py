@@ -88,10 +88,9 @@ def test_settings_that_keep_the_network_change_nothing_but_what_they_say():
     run.train(5)
     before = np.asarray(run.packed).copy()
     traces = dict(program.TRACES)
-    assert not run.reconfigure(run.config.model_copy(update={"learning_rate": 0.1, "optimizer": "sgd", "l2": 0.0,
-                                                             "steps_per_frame": 9}))
+    assert not run.reconfigure(run.config.model_copy(update={"learning_rate": 0.1, "optimizer": "sgd", "l2": 0.0}))
     np.testing.assert_array_equal(np.asarray(run.packed), before)
-    assert run.train().step == 14
+    assert run.train(9).step == 14
     assert dict(program.TRACES) == traces  # nothing traced again: every one of those settings is traced
     assert run.reconfigure(run.config.model_copy(update={"dataset": "shapes"}))
     assert run.step == 0 and run.image.shape == (16, 16)

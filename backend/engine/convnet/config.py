@@ -11,7 +11,6 @@ from .images import DATASETS
 from .network import KERNELS, MAX_CONV_LAYERS, MAX_DENSE_LAYERS, MAX_DENSE_UNITS, MAX_FILTERS, POOLINGS
 
 BATCH_SIZES = (16, 32, 64, 128)  # a batch size is part of the program (static): a few to choose from
-MAX_STEPS_PER_FRAME = 64
 
 ImageDataset = Literal[tuple(DATASETS)]  # type: ignore[valid-type]
 Pooling = Literal[POOLINGS]  # type: ignore[valid-type]
@@ -54,5 +53,4 @@ class ConvConfig(BaseModel):
     optimizer: Optimizer = "adam"
     learning_rate: Finite = Field(0.01, ge=1e-5, le=10)
     l2: Finite = Field(1e-4, ge=0, le=1, description="rate of the L2 penalty on the weights")
-    steps_per_frame: int = Field(4, ge=0, le=MAX_STEPS_PER_FRAME, description="mini-batches trained per frame")
     seed: int = Field(0, ge=0, le=MAX_SEED)

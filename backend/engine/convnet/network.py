@@ -173,3 +173,13 @@ def receptive_field(shape: Shape, layer: int, pooled: bool, row: int, col: int) 
         top, left = max(top - reach, 0), max(left - reach, 0)
         bottom, right = min(bottom + reach, side), min(right + reach, side)
     return top, left, bottom, right
+
+
+def receptive_fields(shape: Shape) -> list[dict[str, np.ndarray]]:
+    """Every unit's receptive field (receptive_field), per convolutional layer: "maps" (side, side, 4) before
+    its pooling and "pooled" after it, each unit's (top, left, bottom, right)."""
+    sides = shape.sides()
+    table = lambda layer, pooled, side: np.asarray(
+        [[receptive_field(shape, layer, pooled, row, col) for col in range(side)] for row in range(side)], np.int32)
+    return [{"maps": table(layer, False, sides[layer]), "pooled": table(layer, True, sides[layer + 1])}
+            for layer in range(len(shape.conv))]

@@ -20,7 +20,7 @@ from ..training import OPTIMIZER_INDEX
 from .config import ConvConfig
 from .frame import Frame, make_frame
 from .images import ImageSet
-from .network import Layer, Shape, init_params
+from .network import Layer, Shape, forward, init_params
 from .training import Hyper, Images, TrainState, init_opt_states, train_steps
 
 _f32 = lambda *shape: jax.ShapeDtypeStruct(shape, jnp.float32)
@@ -91,3 +91,15 @@ def train(state: jax.Array, hyper: jax.Array, train_images: jax.Array, train_lab
     trained, loss, grads = train_steps(state_layout(shape).unpack(state), shape, settings, data, steps, batch=batch)
     frame = make_frame(trained.params, shape, settings, data, image, loss, grads, trained.last_update)
     return state_layout(shape).pack(trained), frame_layout(shape, len(test_labels)).pack(frame)
+
+
+PREDICT_CHUNK = 16  # images a predict call takes: any number goes in chunks of this, the last padded
+
+
+@kept_program
+@partial(jax.jit, static_argnames="shape")
+def predict(state: jax.Array, hyper: jax.Array, images: jax.Array, *, shape: Shape) -> jax.Array:
+    """Class probabilities (PREDICT_CHUNK, classes) of images (PREDICT_CHUNK, side, side)."""
+    TRACES["convnet.predict", shape] += 1
+    params = state_layout(shape).unpack(state).params
+    return jax.nn.softmax(forward(params, shape, HYPER.unpack(hyper).activation, images).logits)

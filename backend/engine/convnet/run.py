@@ -14,6 +14,8 @@ from .images import DATASETS, SIDES, ImageSet
 from .network import Shape, make_shape
 from .training import steps_per_epoch
 
+HISTORY_LIMIT = 2000  # curve points a run keeps; past it, every other one goes
+
 
 def shape_of(config: ConvConfig, classes: int) -> Shape:
     """The network shape a config asks for, over its dataset's images."""
@@ -27,7 +29,10 @@ class Snapshot:
 
     step: int  # mini-batches trained
     epoch: float  # passes over the training images, as a fraction
+    status: str  # "paused", "running" or "diverged"
     frame: Frame  # numpy arrays
+    params: tuple  # the weights and biases per layer the frame was taken at (network.Layer), numpy
+    image: np.ndarray  # (side, side) the image the frame follows
 
 
 @dataclass
@@ -35,17 +40,22 @@ class ConvRun:
     """A run's whole host-side state. Not thread-safe: one caller at a time."""
 
     config: ConvConfig
+    status: str = "paused"
+    data_version: int = 0  # goes up each time the images and network are made anew
 
     def __post_init__(self) -> None:
         self._build()
 
     def _build(self) -> None:
+        self.data_version += 1
         c = self.config
         self.images: ImageSet = DATASETS[c.dataset](c.seed)
         self.shape = shape_of(c, len(self.images.classes))
         self.data = program.to_device(self.images)
         self.packed = jax.device_put(program.new_state(c.seed, self.shape, c.init, c.init_scale))
         self.step = 0
+        self.status = "paused" if self.status == "diverged" else self.status
+        self.history: list[tuple[int, float | None, float | None, float]] = []  # step, losses, test accuracy
         self.snapshot: Snapshot | None = None
         self._set_hyper()
         self.show(self.images.test[0][0])
@@ -62,6 +72,13 @@ class ConvRun:
         self._set_hyper()
         return False
 
+    def reset(self, seed: int | None = None) -> None:
+        """A new network (and, for generated images, new images when the seed changes) at step 0."""
+        if seed is not None:
+            self.config = self.config.model_copy(update={"seed": seed})
+        self.status = "paused"
+        self._build()
+
     def show(self, image: np.ndarray) -> None:
         """Follow `image` (side, side) through the network in the frames from now on."""
         image = np.asarray(image, np.float32)
@@ -69,18 +86,45 @@ class ConvRun:
             raise ValueError(f"an image for this dataset is {self.shape.side} × {self.shape.side}, not {image.shape}")
         self.image = jax.device_put(image)
 
+    def params(self) -> tuple:
+        """The current weights and biases per layer (network.Layer), on the host."""
+        return program.state_layout(self.shape).unpack_host(np.asarray(self.packed)).params
+
     @property
     def epoch(self) -> float:
         return self.step / steps_per_epoch(self.images.n_train, self.config.batch_size)
 
-    def train(self, steps: int | None = None) -> Snapshot:
-        """Train `steps` mini-batches (by default the config's steps per frame; 0: none) and take the frame."""
-        steps = self.config.steps_per_frame if steps is None else steps
+    def train(self, steps: int) -> Snapshot:
+        """Train `steps` mini-batches (0: none) and take the frame."""
+        if self.status == "diverged":
+            steps = 0
         self.packed, packed_frame = program.train(
             self.packed, self.hyper, *self.data, self.image, np.int32(steps),
             shape=self.shape, batch=self.config.batch_size,
         )
         self.step += steps
         frame = program.frame_layout(self.shape, len(self.images.test[1])).unpack_host(np.asarray(packed_frame))
-        self.snapshot = Snapshot(self.step, self.epoch, frame)
+        losses = [_finite(frame.train_loss), _finite(frame.test_loss)]
+        if steps and (losses[0] is None or losses[1] is None):
+            self.status = "diverged"
+        if steps or not self.history:
+            self.history.append((self.step, *losses, float(frame.test_accuracy)))
+            if len(self.history) > HISTORY_LIMIT:
+                self.history = self.history[::2]
+        self.snapshot = Snapshot(self.step, self.epoch, self.status, frame, self.params(), np.asarray(self.image))
         return self.snapshot
+
+    def predict(self, images: np.ndarray) -> np.ndarray:
+        """Class probabilities (n, classes) of images (n, side, side), in chunks of PREDICT_CHUNK (one program)."""
+        images = np.asarray(images, np.float32).reshape(-1, self.shape.side, self.shape.side)
+        chunk, n = program.PREDICT_CHUNK, len(images)
+        padded = np.zeros((max(-(-n // chunk), 1) * chunk, *images.shape[1:]), np.float32)
+        padded[:n] = images
+        probabilities = [np.asarray(program.predict(self.packed, self.hyper, part, shape=self.shape))
+                         for part in np.split(padded, len(padded) // chunk)]
+        return np.concatenate(probabilities)[:n]
+
+
+def _finite(value) -> float | None:
+    value = float(value)
+    return value if np.isfinite(value) else None
