@@ -50,7 +50,9 @@ def _split(images: np.ndarray, labels: np.ndarray, classes: tuple[str, ...]) -> 
         np.arange(len(labels)), test_size=TEST_FRACTION, random_state=SPLIT_SEED, stratify=labels
     )
     order = np.concatenate([train, test])
-    return ImageSet(images[order].astype(np.float32), labels[order].astype(np.int32), len(train), classes)
+    images, labels = images[order].astype(np.float32), labels[order].astype(np.int32)
+    images.flags.writeable = labels.flags.writeable = False  # one copy serves every run: nobody may change it
+    return ImageSet(images, labels, len(train), classes)
 
 
 def digits(seed: int) -> ImageSet:
@@ -128,8 +130,8 @@ def prepare_drawing(ink: np.ndarray) -> np.ndarray:
     scale, then each pixel of the 8 × 8 image counts the inked pixels of its 4 × 4 block (0–16), here
     divided by 16 like every image in the lab. Sides 8 and 16 are scaled up, multiples of 32 averaged down."""
     ink = np.asarray(ink, np.float32)
-    side = ink.shape[0]
-    if ink.ndim != 2 or ink.shape[1] != side or not (side in (8, 16) or side % 32 == 0):
+    side = ink.shape[0] if ink.ndim == 2 else 0
+    if side == 0 or ink.shape[1] != side or not (side in (8, 16) or side % 32 == 0):
         raise ValueError(f"a drawing is a square of side 8, 16 or a multiple of 32, not {ink.shape}")
     if side % 32 == 0:
         fine = ink.reshape(32, side // 32, 32, side // 32).mean(axis=(1, 3))

@@ -1,0 +1,175 @@
+"""The ConvNet lab's images: the real digits and their fixed stratified split, generated shapes whose
+position says nothing of their class, and a person's drawing prepared the way the digits were."""
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+
+from backend.engine.convnet import images
+from backend.engine.convnet.images import DATASETS, SHAPES, SIDES, digits, prepare_drawing, shapes
+
+DIGITS = 1797
+DIGITS_TEST = 360  # 20 % of 1,797, rounded up as scikit-learn does
+SHAPES_COUNT = 2000
+SHAPES_SIDE = 16
+INK = 0.5  # a shape pixel above this is ink: the noise (sd 0.15) passes it about once in 2,000 pixels
+
+
+def rows_of(image_set) -> np.ndarray:
+    """Each image with its label as one row, the rows sorted: the set of labelled images, whatever the order."""
+    flat = np.concatenate([image_set[0].reshape(len(image_set[0]), -1), image_set[1][:, None]], axis=1)
+    return flat[np.lexsort(flat.T[::-1])]
+
+
+def test_digits_are_scikit_learns_1797_images_in_sixteenths():
+    data = digits(0)
+    assert data.images.shape == (DIGITS, 8, 8) and data.images.dtype == np.float32
+    assert data.labels.shape == (DIGITS,) and data.labels.dtype == np.int32
+    assert data.side == 8 and data.classes == tuple("0123456789")
+    levels = data.images * 16
+    np.testing.assert_array_equal(levels, np.round(levels))  # multiples of 1/16, exactly
+    assert levels.min() == 0 and levels.max() == 16
+    # The same labelled images as scikit-learn's, each still with its own label.
+    raw = load_digits()
+    np.testing.assert_array_equal(rows_of((data.images * 16, data.labels)), rows_of((raw.images, raw.target)))
+
+
+def test_digits_split_is_stratified_with_the_training_images_first():
+    data = digits(0)
+    assert data.n_train == DIGITS - DIGITS_TEST == 1437
+    (train_x, train_y), (test_x, test_y) = data.train, data.test
+    assert len(train_x) == len(train_y) == 1437 and len(test_x) == len(test_y) == DIGITS_TEST
+    np.testing.assert_array_equal(np.concatenate([train_x, test_x]), data.images)
+    np.testing.assert_array_equal(np.concatenate([train_y, test_y]), data.labels)
+    overall = np.bincount(data.labels, minlength=10)
+    in_test = np.bincount(test_y, minlength=10)
+    # Each class's count in the test set is within one image of its share of the whole set.
+    np.testing.assert_array_less(np.abs(in_test - overall * DIGITS_TEST / DIGITS), 1.0)
+
+
+def test_digits_split_is_the_same_for_every_call_and_seed():
+    fresh = images._digits.__wrapped__()  # made again, past the cache
+    for seed in (0, 1, 12345):
+        again = digits(seed)
+        assert again.n_train == fresh.n_train
+        np.testing.assert_array_equal(again.images, fresh.images)
+        np.testing.assert_array_equal(again.labels, fresh.labels)
+
+
+def test_shapes_are_balanced_images_in_the_unit_interval():
+    data = shapes(0)
+    assert data.images.shape == (SHAPES_COUNT, SHAPES_SIDE, SHAPES_SIDE) and data.images.dtype == np.float32
+    assert data.labels.dtype == np.int32 and data.classes == tuple(SHAPES)
+    assert data.images.min() >= 0.0 and data.images.max() <= 1.0
+    per_class = SHAPES_COUNT // len(SHAPES)
+    np.testing.assert_array_equal(np.bincount(data.labels, minlength=len(SHAPES)), per_class)
+    assert data.n_train == SHAPES_COUNT * 4 // 5
+    np.testing.assert_array_equal(np.bincount(data.test[1], minlength=len(SHAPES)), per_class // 5)
+    # Every image holds a figure: at least a 5-pixel bar of ink.
+    assert (data.images > INK).sum(axis=(1, 2)).min() >= 5
+
+
+def test_shapes_are_the_same_for_a_seed_and_differ_for_another():
+    first = shapes(3)
+    fresh = images._shapes.__wrapped__(3)  # made again, past the cache
+    np.testing.assert_array_equal(first.images, fresh.images)
+    np.testing.assert_array_equal(first.labels, fresh.labels)
+    other = shapes(4)
+    assert np.mean(np.abs(other.images - first.images)) > 0.1
+
+
+def test_where_a_shape_sits_says_nothing_of_its_class():
+    """For every class the centre of its ink ranges over most of the image, and on average sits at the
+    image's centre: a figure's position does not give its class away."""
+    data = shapes(0)
+    ink = (data.images > INK).astype(np.float64)
+    mass = ink.sum(axis=(1, 2))
+    pixels = np.arange(SHAPES_SIDE)
+    centres = np.stack([(ink.sum(axis=2) @ pixels) / mass, (ink.sum(axis=1) @ pixels) / mass], axis=1)
+    middle = (SHAPES_SIDE - 1) / 2
+    for label, name in enumerate(data.classes):
+        mine = centres[data.labels == label]  # (images, [row, column])
+        low, high = np.percentile(mine, [5, 95], axis=0)
+        assert np.all(high - low >= 6.0), (name, low, high)
+        np.testing.assert_allclose(mine.mean(axis=0), middle, atol=1.0, err_msg=name)
+        # Each quarter of the image holds at least a tenth of the class's ink.
+        mean_image = ink[data.labels == label].mean(axis=0)
+        half = SHAPES_SIDE // 2
+        quarters = mean_image.reshape(2, half, 2, half).sum(axis=(1, 3)) / mean_image.sum()
+        assert quarters.min() >= 0.1, (name, quarters)
+
+
+def test_the_dataset_registry_knows_each_side_without_making_the_images():
+    assert list(DATASETS) == list(SIDES)
+    for name, make in DATASETS.items():
+        assert make(0).side == SIDES[name]
+
+
+def binned(ink32: np.ndarray) -> np.ndarray:
+    """The digits' preparation by hand: each pixel of 8 × 8 counts the inked pixels of its 4 × 4 block, / 16."""
+    out = np.zeros((8, 8))
+    for row in range(8):
+        for col in range(8):
+            out[row, col] = sum(ink32[4 * row + i, 4 * col + j] >= 0.5 for i in range(4) for j in range(4)) / 16
+    return out
+
+
+def test_a_drawing_all_ink_or_none_is_all_ones_or_zeros():
+    for side in (8, 16, 32, 64, 96):
+        np.testing.assert_array_equal(prepare_drawing(np.ones((side, side))), np.ones((8, 8)))
+        np.testing.assert_array_equal(prepare_drawing(np.zeros((side, side))), np.zeros((8, 8)))
+    assert prepare_drawing(np.ones((32, 32))).dtype == np.float32
+
+
+def test_one_inked_block_is_one_full_pixel():
+    ink = np.zeros((32, 32))
+    ink[8:12, 20:24] = 1.0  # the block of pixel (2, 5)
+    want = np.zeros((8, 8))
+    want[2, 5] = 1.0
+    np.testing.assert_array_equal(prepare_drawing(ink), want)
+
+
+def test_a_drawing_counts_the_inked_pixels_of_each_block():
+    rng = np.random.default_rng(0)
+    ink = rng.uniform(0.0, 1.0, (32, 32)) * (rng.uniform(size=(32, 32)) < 0.4)
+    got = prepare_drawing(ink)
+    np.testing.assert_allclose(got, binned(ink), rtol=0, atol=1e-7)
+    assert len(np.unique(got)) > 5  # partly inked blocks, not only 0 and 1
+
+
+def test_smaller_and_larger_drawings_scale_as_a_32_pixel_one():
+    rng = np.random.default_rng(1)
+    # An 8 × 8 pixel covers a 4 × 4 block of the 32 × 32 drawing, a 16 × 16 one a 2 × 2 block.
+    for side in (8, 16):
+        small = (rng.uniform(size=(side, side)) < 0.3).astype(np.float32)
+        big = np.kron(small, np.ones((32 // side, 32 // side)))
+        np.testing.assert_array_equal(prepare_drawing(small), prepare_drawing(big))
+    one = np.zeros((8, 8))
+    one[6, 1] = 1.0
+    block = np.zeros((32, 32))
+    block[24:28, 4:8] = 1.0
+    np.testing.assert_array_equal(prepare_drawing(one), prepare_drawing(block))
+    assert prepare_drawing(one)[6, 1] == 1.0
+    # Larger drawings are averaged down to 32 × 32 first: 64 × 64 as 2 × 2 blocks of one 32 × 32 pixel.
+    ink32 = (rng.uniform(size=(32, 32)) < 0.5).astype(np.float32)
+    np.testing.assert_array_equal(prepare_drawing(np.kron(ink32, np.ones((2, 2)))), prepare_drawing(ink32))
+    # A 32 × 32 pixel is inked where most of its 2 × 2 block is.
+    mostly, barely = np.zeros((64, 64)), np.zeros((64, 64))
+    mostly[0:2, 0:2] = [[1, 1], [1, 0]]
+    barely[0:2, 0:2] = [[1, 0], [0, 0]]
+    assert prepare_drawing(mostly)[0, 0] == 1 / 16
+    assert prepare_drawing(barely)[0, 0] == 0.0
+
+
+@pytest.mark.parametrize("shape", [(32, 16), (16, 32), (24, 24), (4, 4), (48, 48), (32, 32, 1), (32,), (1, 32, 32), (), (0, 0)],
+                         ids=str)
+def test_a_drawing_of_another_shape_is_refused(shape):
+    with pytest.raises(ValueError, match="square"):  # the check's own message, not numpy's reshape failing
+        prepare_drawing(np.zeros(shape))
+
+
+def test_the_images_every_run_shares_cannot_be_changed():
+    for images in (digits(0), shapes(0)):
+        with pytest.raises(ValueError, match="read-only"):
+            images.images[0, 0, 0] = 1.0
+        with pytest.raises(ValueError, match="read-only"):
+            images.labels[0] = 1
