@@ -32,13 +32,10 @@ def _session(request: Request, session_id: str) -> LiveSession:
 
 
 def _state(run: ConvRun) -> schemas.ConvState:
-    snap = run.snapshot
-    frame = snap.frame if snap else None
-    number = lambda value: None if frame is None else clean(value)
-    return schemas.ConvState(step=run.step, epoch=run.epoch, status=run.status,
-                             train_loss=number(frame.train_loss if frame else None),
-                             test_loss=number(frame.test_loss if frame else None),
-                             test_accuracy=number(frame.test_accuracy if frame else None))
+    frame = run.snapshot.frame if run.snapshot else None
+    number = lambda name: None if frame is None else clean(getattr(frame, name))
+    return schemas.ConvState(step=run.step, epoch=run.epoch, status=run.status, train_loss=number("train_loss"),
+                             test_loss=number("test_loss"), test_accuracy=number("test_accuracy"))
 
 
 def _layers(run: ConvRun) -> list[schemas.ConvLayerInfo]:
@@ -218,12 +215,12 @@ async def predict(request: Request, session_id: str, body: schemas.ConvPredictRe
 
 def snapshot_reply(run: ConvRun, snap) -> schemas.ConvSnapshot:
     """The snapshot reply of a frame."""
-    frame, params = snap.frame, snap.params
+    frame = snap.frame
     return schemas.ConvSnapshot(
         **_state(run).model_dump(),
         image=clean(snap.image),
         probabilities=clean(frame.probabilities),
-        filters=[clean(layer.w) for layer in params[: len(run.shape.conv)]],
+        filters=[clean(f) for f in frame.filters],
         maps=[clean(m) for m in frame.maps],
         pooled=[clean(p) for p in frame.pooled],
         dense=[clean(d) for d in frame.dense],

@@ -16,7 +16,6 @@ class ConvFrameEncoder:
 
     def __init__(self, run: ConvRun, *, view_layer: int) -> None:
         self.shape = run.shape
-        self.conv_layers = len(run.shape.conv)
 
     def fits(self, run: ConvRun, *, view_layer: int) -> bool:
         return run.shape == self.shape
@@ -29,7 +28,7 @@ class ConvFrameEncoder:
             ("image", f32(snapshot.image)), ("probabilities", f32(frame.probabilities)),
             ("gradient_norms", f32(frame.gradient_norms)), ("update_ratios", f32(frame.update_ratios)),
             ("confusion", f32(frame.confusion)),
-            *each("filters", [layer.w for layer in snapshot.params[: self.conv_layers]]),
+            *each("filters", frame.filters),
             *each("maps", frame.maps), *each("pooled", frame.pooled), *each("dense", frame.dense),
             ("guesses", np.asarray(frame.guesses, np.uint8)),
         ]

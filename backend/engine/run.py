@@ -26,6 +26,21 @@ HISTORY_LIMIT = 2000  # loss history entries kept; older ones are thinned
 PREDICT_CHUNK = 1024  # points per compiled predict call: a shape fixed so that no request size recompiles
 
 
+def recorded(history: list, entry: tuple) -> list:
+    """The history with `entry` added, every other entry dropped once it passes HISTORY_LIMIT."""
+    history.append(entry)
+    return history[::2] if len(history) > HISTORY_LIMIT else history
+
+
+def in_chunks(call, rows: np.ndarray, chunk: int) -> np.ndarray:
+    """call(part) over rows in parts of `chunk` rows, the last padded with zeros, so that one compiled program
+    serves any number of rows; the results joined, padding dropped."""
+    n = len(rows)
+    padded = np.zeros((max(-(-n // chunk), 1) * chunk, *rows.shape[1:]), rows.dtype)
+    padded[:n] = rows
+    return np.concatenate([np.asarray(call(part)) for part in np.split(padded, len(padded) // chunk)])[:n]
+
+
 @dataclass(eq=False)
 class Snapshot:
     """One frame on the host: its vector, and every field of fields.FIELDS read from it when first asked for,
@@ -217,19 +232,10 @@ class Run:
         The points go in chunks of PREDICT_CHUNK, the last padded, so one program serves every n.
         """
         points = np.asarray(points, np.float32).reshape(-1, 2)
-        n = len(points)
-        padded = np.zeros((max(-(-n // PREDICT_CHUNK), 1) * PREDICT_CHUNK, 2), np.float32)
-        padded[:n] = points
-        outputs = [
-            np.asarray(program.predict(self.packed, self.packed_config, chunk))
-            for chunk in np.split(padded, len(padded) // PREDICT_CHUNK)
-        ]
-        return np.concatenate(outputs)[:n]
+        return in_chunks(lambda chunk: program.predict(self.packed, self.packed_config, chunk), points, PREDICT_CHUNK)
 
     def _record(self, train_loss: float | None, test_loss: float | None) -> None:
-        self.history.append((self.epoch, train_loss, test_loss))
-        if len(self.history) > HISTORY_LIMIT:
-            self.history = self.history[::2]
+        self.history = recorded(self.history, (self.epoch, train_loss, test_loss))
 
     def layer_sizes(self) -> list[int]:
         return [len(self.config.features), *self.config.hidden_layers, 1]

@@ -168,8 +168,8 @@ def test_a_drawing_of_another_shape_is_refused(shape):
 
 
 def test_the_images_every_run_shares_cannot_be_changed():
-    for images in (digits(0), shapes(0)):
+    for shared in (digits(0), shapes(0)):
         with pytest.raises(ValueError, match="read-only"):
-            images.images[0, 0, 0] = 1.0
+            shared.images[0, 0, 0] = 1.0
         with pytest.raises(ValueError, match="read-only"):
-            images.labels[0] = 1
+            shared.labels[0] = 1

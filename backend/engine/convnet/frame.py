@@ -19,6 +19,7 @@ class Frame(NamedTuple):
     test_accuracy: jax.Array  # ()
     confusion: jax.Array  # (classes, classes) int32: test images of each true class (row) by guess (column)
     guesses: jax.Array  # (n_test,) int32 the class guessed for every test image
+    filters: tuple  # per convolutional layer: its weights (kernel, kernel, channels in, filters) at this frame
     maps: tuple  # per convolutional layer: the chosen image's feature maps before pooling (side, side, filters)
     pooled: tuple  # per convolutional layer: after pooling
     dense: tuple  # per dense hidden layer: the chosen image's activations (units,)
@@ -45,6 +46,7 @@ def make_frame(params: Params, shape: Shape, hyper: Hyper, data: Images, image: 
         test_accuracy=jnp.mean(guesses == data.test_labels),
         confusion=confusion,
         guesses=guesses,
+        filters=tuple(layer.w for layer in params[: len(shape.conv)]),
         maps=first(chosen.maps),
         pooled=first(chosen.pooled),
         dense=first(chosen.dense),

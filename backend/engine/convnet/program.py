@@ -40,11 +40,16 @@ def _params_template(shape: Shape) -> tuple:
 
 
 @cache
-def state_layout(shape: Shape) -> Layout:
-    """TrainState <-> one vector, for a network of this shape."""
+def _state_template(shape: Shape) -> TrainState:
     params = _params_template(shape)
     opt_states = jax.eval_shape(init_opt_states, params)
-    return Layout(TrainState(params, opt_states, jax.ShapeDtypeStruct((2,), jnp.uint32), _i32(), params))
+    return TrainState(params, opt_states, jax.ShapeDtypeStruct((2,), jnp.uint32), _i32(), params)
+
+
+@cache
+def state_layout(shape: Shape) -> Layout:
+    """TrainState <-> one vector, for a network of this shape."""
+    return Layout(_state_template(shape))
 
 
 @cache
@@ -54,6 +59,7 @@ def frame_layout(shape: Shape, n_test: int) -> Layout:
     return Layout(Frame(
         train_loss=_f32(), test_loss=_f32(), test_accuracy=_f32(),
         confusion=_i32(shape.classes, shape.classes), guesses=_i32(n_test),
+        filters=tuple(_f32(*w) for w in shape.weight_shapes()[: len(shape.conv)]),
         maps=tuple(_f32(side, side, conv.filters) for side, conv in zip(sides, shape.conv)),
         pooled=tuple(_f32(side, side, conv.filters) for side, conv in zip(sides[1:], shape.conv)),
         dense=tuple(_f32(units) for units in shape.dense),
@@ -72,10 +78,9 @@ def new_state(seed: int, shape: Shape, init: str, scale: float) -> np.ndarray:
     rng = np.random.default_rng(seed)
     params = init_params(rng, shape, init, scale)
     zeros = lambda tree: jax.tree.map(lambda like: np.zeros(like.shape, like.dtype), tree)
-    layout = state_layout(shape)
-    template = layout.treedef.unflatten([jax.ShapeDtypeStruct(s, d) for s, d in zip(layout.shapes, layout.dtypes)])
     key = rng.integers(0, 2**32, size=2, dtype=np.uint32)
-    return layout.pack_host(TrainState(params, zeros(template.opt_states), key, np.int32(0), zeros(params)))
+    state = TrainState(params, zeros(_state_template(shape).opt_states), key, np.int32(0), zeros(params))
+    return state_layout(shape).pack_host(state)
 
 
 @kept_program

@@ -12,9 +12,8 @@ from .config import RESTARTING, ConvConfig
 from .frame import Frame
 from .images import DATASETS, SIDES, ImageSet
 from .network import Shape, make_shape
+from ..run import in_chunks, recorded
 from .training import steps_per_epoch
-
-HISTORY_LIMIT = 2000  # curve points a run keeps; past it, every other one goes
 
 
 def shape_of(config: ConvConfig, classes: int) -> Shape:
@@ -31,7 +30,6 @@ class Snapshot:
     epoch: float  # passes over the training images, as a fraction
     status: str  # "paused", "running" or "diverged"
     frame: Frame  # numpy arrays
-    params: tuple  # the weights and biases per layer the frame was taken at (network.Layer), numpy
     image: np.ndarray  # (side, side) the image the frame follows
 
 
@@ -108,21 +106,15 @@ class ConvRun:
         if steps and (losses[0] is None or losses[1] is None):
             self.status = "diverged"
         if steps or not self.history:
-            self.history.append((self.step, *losses, float(frame.test_accuracy)))
-            if len(self.history) > HISTORY_LIMIT:
-                self.history = self.history[::2]
-        self.snapshot = Snapshot(self.step, self.epoch, self.status, frame, self.params(), np.asarray(self.image))
+            self.history = recorded(self.history, (self.step, *losses, float(frame.test_accuracy)))
+        self.snapshot = Snapshot(self.step, self.epoch, self.status, frame, np.asarray(self.image))
         return self.snapshot
 
     def predict(self, images: np.ndarray) -> np.ndarray:
         """Class probabilities (n, classes) of images (n, side, side), in chunks of PREDICT_CHUNK (one program)."""
         images = np.asarray(images, np.float32).reshape(-1, self.shape.side, self.shape.side)
-        chunk, n = program.PREDICT_CHUNK, len(images)
-        padded = np.zeros((max(-(-n // chunk), 1) * chunk, *images.shape[1:]), np.float32)
-        padded[:n] = images
-        probabilities = [np.asarray(program.predict(self.packed, self.hyper, part, shape=self.shape))
-                         for part in np.split(padded, len(padded) // chunk)]
-        return np.concatenate(probabilities)[:n]
+        return in_chunks(lambda part: program.predict(self.packed, self.hyper, part, shape=self.shape), images,
+                         program.PREDICT_CHUNK)
 
 
 def _finite(value) -> float | None:
