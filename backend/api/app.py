@@ -19,7 +19,7 @@ from ..engine.executables import keep_executables
 from ..engine.config import Config
 from ..settings import Settings, get_settings
 from . import convnet, routes, stream
-from .convnet_encoding import CONVNET
+from .convnet import CONVNET
 from .pool import WorkPool
 from .sessions import Registry
 

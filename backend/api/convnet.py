@@ -1,4 +1,5 @@
-"""REST for the ConvNet lab: its options, and its sessions and everything one can ask of them."""
+"""The ConvNet lab's web face: REST for its options, its sessions and everything one can ask of them, and
+what its stream needs of it (CONVNET)."""
 from __future__ import annotations
 
 import base64
@@ -11,15 +12,19 @@ from pydantic import ValidationError
 
 from ..engine.config import bounds_of
 from ..engine.convnet.config import BATCH_SIZES, ConvConfig
-from ..engine.convnet.images import DATASETS, SIDES, prepare_drawing
-from ..engine.convnet.network import KERNELS, POOLINGS, receptive_fields
+from ..engine.convnet.images import DATASETS, DRAWING_SIDE, SIDES, prepare_drawing
+from ..engine.convnet.network import KERNELS, POOLINGS
 from ..engine.convnet.run import ConvRun
 from ..engine.network import ACTIVATIONS, INITS
 from ..engine.training import OPTIMIZERS
 from . import schemas
+from .convnet_encoding import ConvFrameEncoder, encode_images, network_info
 from .encoding import quantise
 from .routes import _validation_error, clean
 from .sessions import LiveSession, SessionLimit
+from .stream import Lab
+
+MAX_SHIFT = 3  # the translation curve shifts test images by 0 to this many pixels
 
 router = APIRouter(prefix="/api/convnet", tags=["convnet"])
 
@@ -38,22 +43,9 @@ def _state(run: ConvRun) -> schemas.ConvState:
                              test_loss=number("test_loss"), test_accuracy=number("test_accuracy"))
 
 
-def _layers(run: ConvRun) -> list[schemas.ConvLayerInfo]:
-    shape, sides = run.shape, run.shape.sides()
-    kinds = ["conv"] * len(shape.conv) + ["dense"] * len(shape.dense) + ["output"]
-    return [
-        schemas.ConvLayerInfo(kind=kind, weights=list(weights), parameters=count,
-                              side=sides[i] if kind == "conv" else None,
-                              pooled_side=sides[i + 1] if kind == "conv" else None)
-        for i, (kind, weights, count) in enumerate(zip(kinds, shape.weight_shapes(), shape.parameter_counts()))
-    ]
-
-
 def _reply(session: LiveSession) -> schemas.ConvSession:
     run = session.run
-    fields = [{name: table.tolist() for name, table in layer.items()} for layer in receptive_fields(run.shape)]
-    return schemas.ConvSession(id=session.id, config=run.config, state=_state(run), layers=_layers(run),
-                               classes=list(run.images.classes), receptive_fields=fields)
+    return schemas.ConvSession(id=session.id, config=run.config, state=_state(run), **network_info(run))
 
 
 @router.get("/options")
@@ -66,7 +58,8 @@ def get_options() -> dict:
 def _options() -> dict:
     schema = ConvConfig.model_json_schema()
     return {
-        "datasets": {name: {"side": SIDES[name], "classes": list(make(0).classes)} for name, make in DATASETS.items()},
+        "datasets": {name: {"side": SIDES[name], "classes": list(make(0).classes), "drawable": SIDES[name] == DRAWING_SIDE}
+                     for name, make in DATASETS.items()},
         "activations": list(ACTIVATIONS),
         "inits": list(INITS),
         "optimizers": list(OPTIMIZERS),
@@ -74,6 +67,7 @@ def _options() -> dict:
         "kernels": list(KERNELS),
         "batch_sizes": list(BATCH_SIZES),
         "defaults": ConvConfig().model_dump(),
+        "default_speed": CONVNET.default_speed,
         "bounds": {name: bounds for name, field in schema["properties"].items() if (bounds := bounds_of(field))}
         | {"conv_layer": {name: bounds for name, field in schema["$defs"]["ConvLayer"]["properties"].items()
                           if (bounds := bounds_of(field))}},
@@ -149,14 +143,20 @@ def get_images(request: Request, session_id: str) -> schemas.ConvImages:
                               test_images=base64.b64encode(quantise(test_images, 0.0, 1.0).tobytes()).decode("ascii"))
 
 
-def _field_error(field: str | None, message: str) -> RequestValidationError:
-    """A 422 naming the request's field (None: the body as a whole)."""
-    where = ("body",) if field is None else ("body", field)
-    return RequestValidationError([{"type": "value_error", "loc": where, "msg": message, "input": None}])
+class FieldError(ValueError):
+    """A request's field (None: the body as a whole) is wrong for this session."""
+
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+    def as_422(self) -> RequestValidationError:
+        where = ("body",) if self.field is None else ("body", self.field)
+        return RequestValidationError([{"type": "value_error", "loc": where, "msg": str(self), "input": None}])
 
 
 def _image_of(run: ConvRun, body: schemas.ShowRequest | schemas.ConvPredictRequest, field: str) -> np.ndarray:
-    """The one image a request names, checked against the session's images (422 naming the field otherwise)."""
+    """The one image a request's field names, checked against the session's images (FieldError otherwise)."""
     side = run.shape.side
     try:
         if field == "drawing":
@@ -166,33 +166,49 @@ def _image_of(run: ConvRun, body: schemas.ShowRequest | schemas.ConvPredictReque
             return prepared
         image = np.asarray(getattr(body, field), np.float32)
     except ValueError as error:
-        raise _field_error(field, str(error)) from None
+        raise FieldError(field, str(error)) from None
     if image.shape != (side, side):
-        raise _field_error(field, f"an image for this session is {side} × {side}")
+        raise FieldError(field, f"an image for this session is {side} × {side}")
     return image
+
+
+def follow(run: ConvRun, body: schemas.ShowRequest) -> None:
+    """Make the run's frames follow the image the request names (FieldError when it names none, several, or
+    one this session cannot take). Runs in the session's work, where nothing rebuilds the run meanwhile."""
+    given = [name for name in ("test_index", "image", "drawing") if getattr(body, name) is not None]
+    if len(given) != 1:
+        raise FieldError(None, "name exactly one of test_index, image, drawing")
+    if given[0] == "test_index":
+        try:
+            run.show_test(body.test_index)
+        except ValueError as error:
+            raise FieldError("test_index", str(error)) from None
+    else:
+        run.show(_image_of(run, body, given[0]))
 
 
 @router.post("/sessions/{session_id}/show", response_model=schemas.ConvSnapshot)
 async def show(request: Request, session_id: str, body: schemas.ShowRequest) -> schemas.ConvSnapshot:
     """Follow an image through the network from now on: a test image, an image or a drawing; the frame."""
     session = _session(request, session_id)
-    given = [name for name in ("test_index", "image", "drawing") if getattr(body, name) is not None]
-    if len(given) != 1:
-        raise _field_error(None, "name exactly one of test_index, image, drawing")
-    run = session.run
-    if given[0] == "test_index":
-        test_images = run.images.test[0]
-        if body.test_index >= len(test_images):
-            raise _field_error("test_index", f"the test set has {len(test_images)} images")
-        image = test_images[body.test_index]
-    else:
-        image = _image_of(run, body, given[0])
 
     def work(run: ConvRun):
-        run.show(image)
+        follow(run, body)
         return snapshot_reply(run, run.train(0))
 
-    return await session.work(work)
+    try:
+        return await session.work(work)
+    except FieldError as error:
+        raise error.as_422() from None
+
+
+@router.get("/sessions/{session_id}/translation", response_model=schemas.Translation)
+async def translation(request: Request, session_id: str) -> schemas.Translation:
+    """Test accuracy with every test image shifted 0, 1, 2, 3 pixels (zero-filled; the mean of the four
+    directions): how much the network cares where a figure sits."""
+    shifts = range(MAX_SHIFT + 1)
+    accuracy = await _session(request, session_id).work(lambda run: run.translation(shifts))
+    return schemas.Translation(shifts=list(shifts), accuracy=accuracy)
 
 
 @router.post("/sessions/{session_id}/predict", response_model=schemas.ConvPrediction)
@@ -200,11 +216,14 @@ async def predict(request: Request, session_id: str, body: schemas.ConvPredictRe
     """Class probabilities of images, or of a drawing prepared as the digits were."""
     session = _session(request, session_id)
     run = session.run
-    images = [_image_of(run, body, "drawing")] if body.drawing is not None else []
+    try:
+        images = [_image_of(run, body, "drawing")] if body.drawing is not None else []
+    except FieldError as error:
+        raise error.as_422() from None
     for index, image in enumerate(body.images):
         array = np.asarray(image, np.float32)
         if array.shape != (run.shape.side, run.shape.side):
-            raise _field_error(f"images.{index}", f"an image for this session is {run.shape.side} × {run.shape.side}")
+            raise FieldError(f"images.{index}", f"an image for this session is {run.shape.side} × {run.shape.side}").as_422()
         images.append(array)
     if not images:
         return schemas.ConvPrediction(probabilities=[], guesses=[], images=[])
@@ -219,6 +238,7 @@ def snapshot_reply(run: ConvRun, snap) -> schemas.ConvSnapshot:
     return schemas.ConvSnapshot(
         **_state(run).model_dump(),
         image=clean(snap.image),
+        test_index=snap.test_index,
         probabilities=clean(frame.probabilities),
         filters=[clean(f) for f in frame.filters],
         maps=[clean(m) for m in frame.maps],
@@ -237,3 +257,7 @@ async def get_snapshot(request: Request, session_id: str) -> schemas.ConvSnapsho
     """One full frame: filters, the chosen image's maps at every layer, confusion matrix, gradient flow, history."""
     session = _session(request, session_id)
     return await session.work(lambda run: snapshot_reply(run, run.train(0)))
+
+
+CONVNET = Lab(config=ConvConfig, speed="steps_per_frame", default_speed=4, encoder=ConvFrameEncoder,
+              data_message=encode_images, follow=follow)

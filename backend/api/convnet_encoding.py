@@ -1,13 +1,12 @@
 """The ConvNet lab's stream messages, laid out as the playground's (encoding.py, docs/protocol.md): frames,
-and an images message with the test images a frame's guesses refer to."""
+and an images message with the test images a frame's guesses refer to and the network's geometry."""
 from __future__ import annotations
 
 import numpy as np
 
-from ..engine.convnet.config import ConvConfig
+from ..engine.convnet.network import receptive_fields
 from ..engine.convnet.run import ConvRun, Snapshot
 from .encoding import encode_arrays, quantise
-from .stream import Lab
 
 
 class ConvFrameEncoder:
@@ -35,16 +34,28 @@ class ConvFrameEncoder:
         number = lambda value: float(value) if np.isfinite(value) else None
         metadata = {"kind": "frame", "step": snapshot.step, "epoch": snapshot.epoch, "status": snapshot.status,
                     "train_loss": number(frame.train_loss), "test_loss": number(frame.test_loss),
-                    "test_accuracy": number(frame.test_accuracy), "data_version": data_version}
+                    "test_accuracy": number(frame.test_accuracy), "test_index": snapshot.test_index,
+                    "data_version": data_version}
         return encode_arrays(metadata, named)
 
 
+def network_info(run: ConvRun) -> dict:
+    """What a run's network and images are, as JSON: the class names, every weight layer (its kind, weight
+    shape, parameter count and sides), every unit's receptive field, and mini-batches an epoch. It changes
+    only when the run is rebuilt: the session reply and every images message carry it."""
+    shape, sides = run.shape, run.shape.sides()
+    kinds = ["conv"] * len(shape.conv) + ["dense"] * len(shape.dense) + ["output"]
+    layers = [{"kind": kind, "weights": list(weights), "parameters": count,
+               "side": sides[i] if kind == "conv" else None, "pooled_side": sides[i + 1] if kind == "conv" else None}
+              for i, (kind, weights, count) in enumerate(zip(kinds, shape.weight_shapes(), shape.parameter_counts()))]
+    fields = [{name: table.tolist() for name, table in layer.items()} for layer in receptive_fields(shape)]
+    return {"classes": list(run.images.classes), "layers": layers, "receptive_fields": fields,
+            "steps_per_epoch": run.steps_per_epoch}
+
+
 def encode_images(run: ConvRun, *, data_version: int) -> bytes:
-    """The images message: the test images (uint8, 0–255 for 0–1) and their labels, in the guesses' order."""
+    """The images message: the test images (uint8, 0–255 for 0–1) and their labels, in the guesses' order;
+    the network's geometry (network_info) as metadata."""
     images, labels = run.images.test
-    metadata = {"kind": "images", "data_version": data_version, "classes": list(run.images.classes)}
+    metadata = {"kind": "images", "data_version": data_version, **network_info(run)}
     return encode_arrays(metadata, [("test_images", quantise(images, 0.0, 1.0)), ("test_labels", labels.astype(np.uint8))])
-
-
-CONVNET = Lab(config=ConvConfig, speed="steps_per_frame", default_speed=4, encoder=ConvFrameEncoder,
-              data_message=encode_images)

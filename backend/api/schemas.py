@@ -182,6 +182,7 @@ class ConvSession(BaseModel):
     receptive_fields: list[dict[str, list]] = Field(
         description="per convolutional layer, 'maps' and 'pooled': for every unit [row][col] the input pixels "
                     "it sees, [top, left, bottom, right] with bottom and right exclusive")
+    steps_per_epoch: int = Field(description="mini-batches a pass over the training images takes")
 
 
 class ConvSessionUpdate(ConvSession):
@@ -228,6 +229,7 @@ class ConvSnapshot(ConvState):
     """One full frame of the ConvNet lab."""
 
     image: list[list[float]] = Field(description="the image the frame follows through the network")
+    test_index: int | None = Field(description="which test image that is; null for a drawing or another image")
     probabilities: list[float] = Field(description="its class probabilities")
     filters: list[list] = Field(description="per convolutional layer, its weights (kernel, kernel, channels in, filters)")
     maps: list[list] = Field(description="per convolutional layer, the image's feature maps (side, side, filters) "
@@ -239,3 +241,8 @@ class ConvSnapshot(ConvState):
     gradient_norms: list[float | None] = Field(description="per weight layer, the last mini-batch's gradient norm")
     update_ratios: list[float | None] = Field(description="per weight layer, the last step's change over the weights")
     history: list[list[float | None]] = Field(description="[step, train loss, test loss, test accuracy] per frame")
+
+
+class Translation(BaseModel):
+    shifts: list[int] = Field(description="pixels every test image was shifted by")
+    accuracy: list[float] = Field(description="test accuracy at each shift, the mean over right, left, down and up")

@@ -22,7 +22,7 @@ from ..engine.config import MAX_SEED, Config
 from ..engine.network import MAX_LAYERS
 from ..settings import Settings
 from .encoding import FrameEncoder, encode_points
-from .schemas import MAX_EPOCHS_PER_FRAME, MAX_STEPS_PER_FRAME
+from .schemas import MAX_EPOCHS_PER_FRAME, MAX_STEPS_PER_FRAME, ShowRequest
 from .sessions import LiveSession
 
 CLOSE_TRY_LATER = 1013  # WebSocket close code: too many streams
@@ -68,8 +68,14 @@ class View(_Message):
     layer: int = Field(ge=0, lt=MAX_LAYERS, description="which hidden layer's projection frames carry")
 
 
+class Show(ShowRequest):
+    """The ConvNet lab's: follow an image through the network (as POST .../show takes)."""
+
+    type: Literal["show"]
+
+
 ClientMessage = TypeAdapter(
-    Annotated[Union[Play, Pause, Step, Reset, ConfigChange, Speed, View], Field(discriminator="type")]
+    Annotated[Union[Play, Pause, Step, Reset, ConfigChange, Speed, View, Show], Field(discriminator="type")]
 )
 
 
@@ -86,13 +92,15 @@ def describe(error: ValidationError) -> str:
 class Lab:
     """What a stream needs of a lab (the playground, the ConvNet lab): its config model, which field of the
     speed message sets how much a frame trains and its default, a frame encoder for a run (with `fits` and
-    `encode`), and the message of the data frames are drawn from."""
+    `encode`), the message of the data frames are drawn from, and, for a lab whose frames follow an image,
+    how a show message makes them follow it."""
 
     config: Any  # a pydantic model class
     speed: str
     default_speed: int
     encoder: Callable  # (run, view_layer=) -> encoder
     data_message: Callable  # (run, data_version=) -> bytes
+    follow: Callable | None = None  # (run, Show) -> None, raising ValueError naming what was wrong
 
 
 PLAYGROUND = Lab(config=Config, speed="epochs_per_frame", default_speed=1, encoder=FrameEncoder,
@@ -259,6 +267,18 @@ async def handle(ch: Channel, message: dict, viewer: Viewer, settings: Settings)
     elif kind == "view":
         ch.view_layer = message["layer"]
         session.hurry()
+        if not ch.playing:
+            await publish(ch, 0)
+    elif kind == "show":
+        if ch.lab.follow is None:
+            viewer.say({"type": "error", "error": "show: this lab's frames follow no image"})
+            return
+        session.hurry()
+        try:
+            await session.work(lambda run: ch.lab.follow(run, Show.model_validate(message)))
+        except ValueError as error:
+            viewer.say({"type": "error", "error": f"{getattr(error, 'field', None) or 'show'}: {error}"})
+            return
         if not ch.playing:
             await publish(ch, 0)
     elif kind == "config":

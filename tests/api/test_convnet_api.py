@@ -9,7 +9,7 @@ import pytest
 
 from backend.engine.convnet.images import digits
 
-from .test_stream import binary, frame, text
+from .test_stream import binary, frame, frame_where, text
 
 DEFAULT_COUNTS = [80, 1168, 2080, 330]  # 3×3×1×8 + 8, 3×3×8×16 + 16, 64×32 + 32, 32×10 + 10
 
@@ -41,8 +41,9 @@ def test_a_new_session_describes_its_layers_and_their_geometry(lab):
 
 def test_options_name_every_choice_and_bound(client):
     options = client.get("/api/convnet/options").json()
-    assert options["datasets"]["digits"] == {"side": 8, "classes": [str(d) for d in range(10)]}
-    assert options["datasets"]["shapes"]["side"] == 16
+    assert options["datasets"]["digits"] == {"side": 8, "classes": [str(d) for d in range(10)], "drawable": True}
+    assert options["datasets"]["shapes"]["side"] == 16 and options["datasets"]["shapes"]["drawable"] is False
+    assert 1 <= options["default_speed"] <= options["limits"]["max_steps_per_frame"]
     assert options["poolings"] == ["none", "max", "average"] and options["kernels"] == [3, 5]
     assert options["bounds"]["conv_layers"]["maxItems"] == 3
     assert options["bounds"]["conv_layer"]["filters"] == {"minimum": 1, "maximum": 16}
@@ -132,9 +133,11 @@ def test_the_stream_sends_the_images_then_frames_and_takes_commands(client, lab)
     with client.websocket_connect(f"{base(lab)}/stream") as ws:
         (images_meta, images), (meta, arrays) = binary(ws), binary(ws)
         assert images_meta["kind"] == "images" and images_meta["classes"][3] == "3"
+        assert images_meta["layers"] == lab["layers"] and images_meta["receptive_fields"] == lab["receptive_fields"]
+        assert images_meta["steps_per_epoch"] == lab["steps_per_epoch"] == 23  # 1437 images in batches of 64
         assert images["test_images"].shape == (360, 8, 8) and images["test_labels"].dtype == np.uint8
         assert meta["kind"] == "frame" and meta["step"] == 0 and meta["train_loss"] is None
-        assert meta["data_version"] == images_meta["data_version"]
+        assert meta["data_version"] == images_meta["data_version"] and meta["test_index"] == 0
         assert arrays["filters.0"].shape == (3, 3, 1, 8) and arrays["filters.1"].shape == (3, 3, 8, 16)
         assert arrays["maps.1"].shape == (4, 4, 16) and arrays["pooled.1"].shape == (2, 2, 16)
         assert arrays["dense.0"].shape == (32,) and arrays["probabilities"].shape == (10,)
@@ -166,5 +169,56 @@ def test_the_stream_sends_the_images_then_frames_and_takes_commands(client, lab)
         while meta["kind"] != "images":
             meta, shapes = binary(ws)
         assert shapes["test_images"].shape == (400, 16, 16)
+        assert [layer["side"] for layer in meta["layers"] if layer["kind"] == "conv"] == [16, 8]
         meta, arrays = frame(ws)
         assert arrays["image"].shape == (16, 16) and arrays["probabilities"].shape == (5,)
+
+
+def test_the_stream_follows_a_shown_image_through_rebuilds(client, lab):
+    one = np.zeros((32, 32))
+    one[4:28, 12:16] = 1.0
+    with client.websocket_connect(f"{base(lab)}/stream") as ws:
+        binary(ws), binary(ws)
+        ws.send_text(json.dumps({"type": "show", "test_index": 9}))
+        meta, arrays = frame(ws)
+        version = meta["data_version"]
+        assert meta["test_index"] == 9
+        np.testing.assert_allclose(arrays["image"], digits(0).test[0][9], atol=1e-6)
+
+        ws.send_text(json.dumps({"type": "config", "config": {"dense_layers": [16]}}))
+        meta, arrays = frame_where(ws, lambda meta: meta["data_version"] == version + 1)
+        assert arrays["dense.0"].shape == (16,)
+        assert meta["test_index"] == 9 and meta["step"] == 0  # a new network, the same image
+
+        ws.send_text(json.dumps({"type": "show", "drawing": one.tolist()}))
+        meta, drawn = frame(ws)
+        assert meta["test_index"] is None and drawn["image"][4, 3] == 1.0
+        ws.send_text(json.dumps({"type": "config", "config": {"seed": 3}}))
+        meta, arrays = frame_where(ws, lambda meta: meta["data_version"] == version + 2)
+        np.testing.assert_array_equal(arrays["image"], drawn["image"])  # the drawing stays: same side
+
+        for bad, words in [({"test_index": 360}, "test_index: the test set has 360"),
+                           ({"drawing": [[0.0] * 24] * 24}, "drawing: a drawing is a square"),
+                           ({}, "exactly one"), ({"test_index": -1}, "test_index: Input should be greater")]:
+            ws.send_text(json.dumps({"type": "show", **bad}))
+            assert words in text(ws)["error"]
+        ws.send_text(json.dumps({"type": "config", "config": {"dataset": "shapes"}}))
+        meta, arrays = frame_where(ws, lambda meta: meta["data_version"] == version + 3)
+        assert arrays["image"].shape == (16, 16) and meta["test_index"] == 0  # a drawing cannot follow into 16 × 16 images
+
+
+def test_the_playgrounds_stream_follows_no_image(client, session_id):
+    with client.websocket_connect(f"/api/sessions/{session_id}/stream") as ws:
+        binary(ws), binary(ws)
+        ws.send_text(json.dumps({"type": "show", "test_index": 0}))
+        assert "follow no image" in text(ws)["error"]
+
+
+def test_the_translation_curve_measures_accuracy_on_shifted_test_images(client, lab):
+    client.post(f"{base(lab)}/train", json={"steps": 92})
+    curve = client.get(f"{base(lab)}/translation").json()
+    assert curve["shifts"] == [0, 1, 2, 3]
+    state = client.get(base(lab)).json()["state"]
+    assert curve["accuracy"][0] == pytest.approx(state["test_accuracy"], abs=1e-6)
+    assert curve["accuracy"][3] < curve["accuracy"][0]  # three of eight columns gone: a digit is hard to read
+    assert client.get("/api/convnet/sessions/nope/translation").status_code == 404

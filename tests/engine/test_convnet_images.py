@@ -5,7 +5,7 @@ import pytest
 from sklearn.datasets import load_digits
 
 from backend.engine.convnet import images
-from backend.engine.convnet.images import DATASETS, SHAPES, SIDES, digits, prepare_drawing, shapes
+from backend.engine.convnet.images import DATASETS, DIRECTIONS, SHAPES, SIDES, digits, prepare_drawing, shapes, shifted
 
 DIGITS = 1797
 DIGITS_TEST = 360  # 20 % of 1,797, rounded up as scikit-learn does
@@ -173,3 +173,14 @@ def test_the_images_every_run_shares_cannot_be_changed():
             shared.images[0, 0, 0] = 1.0
         with pytest.raises(ValueError, match="read-only"):
             shared.labels[0] = 1
+
+
+@pytest.mark.parametrize("rows, cols", [(0, 0), *DIRECTIONS, (2, -3), (-8, 0), (0, 9)])
+def test_a_shift_moves_every_pixel_and_fills_with_zeros(rows, cols):
+    batch = np.random.default_rng(0).random((3, 8, 8)).astype(np.float32)
+    moved = shifted(batch, rows, cols)
+    for r in range(8):
+        for c in range(8):
+            inside = 0 <= r - rows < 8 and 0 <= c - cols < 8
+            expected = batch[:, r - rows, c - cols] if inside else np.zeros(3, np.float32)
+            np.testing.assert_array_equal(moved[:, r, c], expected)

@@ -20,6 +20,8 @@ DIGIT_LEVELS = 16  # a digit's pixel counts the inked pixels of a 4 × 4 block o
 SHAPES_SIDE = 16  # pixels a side of a generated shape image
 SHAPES_COUNT = 2000  # generated images per shapes dataset
 SHAPES_NOISE = 0.15  # standard deviation of the pixel noise added to a shape
+DRAWING_SIDE = 8  # a drawing is prepared as the digits were: 8 × 8
+DIRECTIONS = ((0, 1), (0, -1), (1, 0), (-1, 0))  # (rows, columns) of a shift right, left, down, up
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,17 @@ def _shapes(seed: int) -> ImageSet:
     return _split(images, labels, tuple(SHAPES))
 
 
+def shifted(images: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """Images (n, side, side) moved down `rows` and right `cols` pixels (negative: up, left), zero-filled."""
+    out = np.zeros_like(images)
+    side = images.shape[1]
+    if abs(rows) < side and abs(cols) < side:
+        source = lambda d: slice(max(-d, 0), side - max(d, 0))
+        target = lambda d: slice(max(d, 0), side - max(-d, 0))
+        out[:, target(rows), target(cols)] = images[:, source(rows), source(cols)]
+    return out
+
+
 # Ordered registry: dataset name -> its images from a seed (digits are real data: the seed changes nothing).
 DATASETS: dict[str, Callable[[int], ImageSet]] = {"digits": digits, "shapes": shapes}
 SIDES = {"digits": 8, "shapes": SHAPES_SIDE}  # pixels a side, known without making the images
@@ -138,4 +151,4 @@ def prepare_drawing(ink: np.ndarray) -> np.ndarray:
     else:
         fine = np.repeat(np.repeat(ink, 32 // side, axis=0), 32 // side, axis=1)
     inked = fine >= 0.5
-    return inked.reshape(8, 4, 8, 4).sum(axis=(1, 3)).astype(np.float32) / DIGIT_LEVELS
+    return inked.reshape(DRAWING_SIDE, 4, DRAWING_SIDE, 4).sum(axis=(1, 3)).astype(np.float32) / DIGIT_LEVELS

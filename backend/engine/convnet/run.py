@@ -10,7 +10,7 @@ import numpy as np
 from . import program
 from .config import RESTARTING, ConvConfig
 from .frame import Frame
-from .images import DATASETS, SIDES, ImageSet
+from .images import DATASETS, DIRECTIONS, SIDES, ImageSet, shifted
 from .network import Shape, make_shape
 from ..run import in_chunks, recorded
 from .training import steps_per_epoch
@@ -31,6 +31,7 @@ class Snapshot:
     status: str  # "paused", "running" or "diverged"
     frame: Frame  # numpy arrays
     image: np.ndarray  # (side, side) the image the frame follows
+    test_index: int | None  # which test image that is; None for a drawing or another image
 
 
 @dataclass
@@ -40,6 +41,8 @@ class ConvRun:
     config: ConvConfig
     status: str = "paused"
     data_version: int = 0  # goes up each time the images and network are made anew
+    test_index: int | None = 0  # the test image the frames follow; None: self.image is a drawing or another image
+    image: jax.Array | None = None  # (side, side) the image the frames follow
 
     def __post_init__(self) -> None:
         self._build()
@@ -56,7 +59,14 @@ class ConvRun:
         self.history: list[tuple[int, float | None, float | None, float]] = []  # step, losses, test accuracy
         self.snapshot: Snapshot | None = None
         self._set_hyper()
-        self.show(self.images.test[0][0])
+        self._follow_again()
+
+    def _follow_again(self) -> None:
+        """After a rebuild, follow the same test image or image where the new images allow, else test image 0."""
+        if self.test_index is None and self.image is not None and self.image.shape == (self.shape.side,) * 2:
+            return
+        keep = self.test_index is not None and self.test_index < len(self.images.test[1])
+        self.show_test(self.test_index if keep else 0)
 
     def _set_hyper(self) -> None:
         self.hyper = jax.device_put(program.HYPER.pack_host(program.hyper_of(self.config)))
@@ -82,15 +92,26 @@ class ConvRun:
         image = np.asarray(image, np.float32)
         if image.shape != (self.shape.side, self.shape.side):
             raise ValueError(f"an image for this dataset is {self.shape.side} × {self.shape.side}, not {image.shape}")
-        self.image = jax.device_put(image)
+        self.image, self.test_index = jax.device_put(image), None
+
+    def show_test(self, index: int) -> None:
+        """Follow test image `index` in the frames from now on."""
+        test_images = self.images.test[0]
+        if not 0 <= index < len(test_images):
+            raise ValueError(f"the test set has {len(test_images)} images")
+        self.image, self.test_index = jax.device_put(test_images[index]), index
 
     def params(self) -> tuple:
         """The current weights and biases per layer (network.Layer), on the host."""
         return program.state_layout(self.shape).unpack_host(np.asarray(self.packed)).params
 
     @property
+    def steps_per_epoch(self) -> int:
+        return steps_per_epoch(self.images.n_train, self.config.batch_size)
+
+    @property
     def epoch(self) -> float:
-        return self.step / steps_per_epoch(self.images.n_train, self.config.batch_size)
+        return self.step / self.steps_per_epoch
 
     def train(self, steps: int) -> Snapshot:
         """Train `steps` mini-batches (0: none) and take the frame."""
@@ -107,7 +128,7 @@ class ConvRun:
             self.status = "diverged"
         if steps or not self.history:
             self.history = recorded(self.history, (self.step, *losses, float(frame.test_accuracy)))
-        self.snapshot = Snapshot(self.step, self.epoch, self.status, frame, np.asarray(self.image))
+        self.snapshot = Snapshot(self.step, self.epoch, self.status, frame, np.asarray(self.image), self.test_index)
         return self.snapshot
 
     def predict(self, images: np.ndarray) -> np.ndarray:
@@ -115,6 +136,15 @@ class ConvRun:
         images = np.asarray(images, np.float32).reshape(-1, self.shape.side, self.shape.side)
         return in_chunks(lambda part: program.predict(self.packed, self.hyper, part, shape=self.shape), images,
                          program.PREDICT_CHUNK)
+
+    def translation(self, shifts: range) -> list[float]:
+        """Test accuracy with every test image shifted by each of `shifts` pixels (zero-filled), the mean over
+        the four directions (right, left, down, up): how much the network cares where a figure sits."""
+        images, labels = self.images.test
+        accuracy = lambda moved: float(np.mean(np.argmax(self.predict(moved), axis=1) == labels))
+        return [accuracy(images) if k == 0 else float(np.mean([accuracy(shifted(images, k * dr, k * dc))
+                                                             for dr, dc in DIRECTIONS]))
+                for k in shifts]
 
 
 def _finite(value) -> float | None:
