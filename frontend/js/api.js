@@ -43,7 +43,7 @@ export class ApiError extends Error {
 /**
  * @param {string} path @param {RequestInit} [init] @returns {Promise<any>}
  */
-async function request(path, init) {
+export async function request(path, init) {
   const reply = await fetch(path, { headers: { "content-type": "application/json" }, ...init });
   if (!reply.ok) {
     let detail = reply.statusText;

@@ -63,13 +63,18 @@ function short(v) {
   return a >= 1000 || a < 0.01 ? v.toExponential(0) : String(+v.toPrecision(2));
 }
 
+/** An epoch as an axis writes it: whole epochs as they are, fractions (the ConvNet lab's) to two places. @param {number} epoch */
+function epochLabel(epoch) {
+  return String(+epoch.toFixed(2));
+}
+
 /**
  * Axes with a few y labels; returns a function from value to y.
  * @param {CanvasRenderingContext2D} context @param {number} width @param {number} height
  * @param {number} lo @param {number} hi @param {boolean} log
  * @param {number} firstEpoch @param {number} lastEpoch @param {typeof PAD} [pad]
  */
-function axes(context, width, height, lo, hi, log, firstEpoch, lastEpoch, pad = PAD) {
+export function axes(context, width, height, lo, hi, log, firstEpoch, lastEpoch, pad = PAD) {
   const bottom = height - pad.bottom, top = pad.top;
   const f = log ? Math.log10 : (/** @type {number} */ v) => v;
   const a = f(lo), b = f(hi);
@@ -90,9 +95,9 @@ function axes(context, width, height, lo, hi, log, firstEpoch, lastEpoch, pad = 
   });
   context.textAlign = "left";
   context.textBaseline = "alphabetic";
-  context.fillText(`epoch ${firstEpoch}`, pad.left, height - 5);
+  context.fillText(`epoch ${epochLabel(firstEpoch)}`, pad.left, height - 5);
   context.textAlign = "right";
-  context.fillText(String(lastEpoch), width - pad.right, height - 5);
+  context.fillText(epochLabel(lastEpoch), width - pad.right, height - 5);
   return y;
 }
 
@@ -103,7 +108,7 @@ function axes(context, width, height, lo, hi, log, firstEpoch, lastEpoch, pad = 
  * @param {number} width @param {string} colour @param {number[]} [dash]
  * @param {{pad?: typeof PAD, lineWidth?: number}} [style]
  */
-function line(context, history, value, y, width, colour, dash = [], { pad = PAD, lineWidth = 1.6 } = {}) {
+export function line(context, history, value, y, width, colour, dash = [], { pad = PAD, lineWidth = 1.6 } = {}) {
   const first = history[0].epoch, span = Math.max(1, history[history.length - 1].epoch - first);
   const x = (/** @type {number} */ e) => pad.left + ((e - first) / span) * (width - pad.left - pad.right);
   context.strokeStyle = colour;
@@ -151,13 +156,14 @@ function layerName(i, n) {
 /**
  * The gradient-flow legend: a swatch and a name for each weight layer.
  * @param {HTMLElement} element @param {number} n  weight layers
+ * @param {string[]} [names]  what each layer is called (a lab's own names; "layer 1", …, "output" unless given)
  */
-export function drawLegend(element, n) {
+export function drawLegend(element, n, names) {
   element.replaceChildren(...Array.from({ length: n }, (_, i) => {
     const item = document.createElement("span");
     const swatch = document.createElement("i");
     swatch.style.background = layerColour(i, n);
-    item.append(swatch, `${i === n - 1 ? "output" : `layer ${i + 1}`} (${layerName(i, n)})`);
+    item.append(swatch, `${names?.[i] ?? (i === n - 1 ? "output" : `layer ${i + 1}`)} (${layerName(i, n)})`);
     return item;
   }));
 }
@@ -225,20 +231,21 @@ const LABELLED_BAR = 34; // px, bars at least this wide carry their value
 const RATIO_RANGE = [-6, 0]; // log10 of the update-to-weight ratio shown: 1e-6 .. 1
 
 /**
- * The latest per-layer update-to-weight ratio (log) and saturation, as two rows of bars.
+ * The latest per-layer update-to-weight ratio (log) and saturation, as two rows of bars (one where the frames
+ * carry no saturation, as the ConvNet lab's).
  * @param {HTMLCanvasElement} canvas @param {Sample | undefined} latest
  */
 export function drawLayerBars(canvas, latest) {
   const { context, width, height } = prepare(canvas);
   if (!latest) return;
   const n = latest.update_ratios.length;
-  const rows = [
+  const rows = /** @type {{title: string, values: Float32Array, scale: (v: number) => number, label: (v: number) => string}[]} */ ([
     { title: "update / weight (log, 1e-6 … 1)", values: latest.update_ratios,
       scale: (/** @type {number} */ v) => (Math.log10(Math.max(v, 1e-12)) - RATIO_RANGE[0]) / (RATIO_RANGE[1] - RATIO_RANGE[0]),
       label: (/** @type {number} */ v) => short(v) },
     { title: "saturated units", values: latest.saturation,
       scale: (/** @type {number} */ v) => v, label: (/** @type {number} */ v) => `${Math.round(v * 100)}%` },
-  ];
+  ]).filter((row) => row.values.length);
   const rowHeight = height / rows.length;
   const barWidth = Math.min(MAX_BAR, Math.max(4, (width - PAD.left - PAD.right - BAR_GAP * (n - 1)) / Math.max(1, n)));
   rows.forEach((row, r) => {

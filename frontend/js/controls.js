@@ -9,7 +9,7 @@ import { stated } from "./api.js";
 import { drawGrid } from "./heatmap.js";
 import { CONFIG_FIELDS } from "./state.js";
 
-const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10]; // the Playground's, widened
+export const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10]; // the Playground's, widened
 const REGULARIZATION_RATES = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 const SPEEDS = [1, 2, 5, 10, 20, 50, 100]; // epochs per frame on offer
 const NOISE_STEP = 5; // percent
@@ -26,7 +26,7 @@ const NAMES = {
 };
 
 /** A registry name as people read it. @param {string} name */
-function nameOf(name) {
+export function nameOf(name) {
   return NAMES[name] ?? name.charAt(0).toUpperCase() + name.slice(1).replaceAll("_", " ");
 }
 
@@ -34,13 +34,13 @@ function nameOf(name) {
  * Whether a value keeps to a field's bounds.
  * @param {import("./api.js").Bounds} bounds @param {number} value
  */
-function within(bounds, value) {
+export function within(bounds, value) {
   return !(value < (bounds.minimum ?? -Infinity) || value <= (bounds.exclusiveMinimum ?? -Infinity)
     || value > (bounds.maximum ?? Infinity));
 }
 
 /** A field's bounds in words, for the message a refused value gets. @param {import("./api.js").Bounds} bounds */
-function describe(bounds) {
+export function describe(bounds) {
   const low = bounds.minimum !== undefined ? `at least ${bounds.minimum}` : `above ${bounds.exclusiveMinimum}`;
   return `Enter a number ${low} and at most ${bounds.maximum}.`;
 }
@@ -49,7 +49,7 @@ function describe(bounds) {
  * Fill a select with options. @param {HTMLSelectElement} select
  * @param {(string|number)[]} values @param {(v: any) => string} [label]
  */
-function fill(select, values, label = (v) => nameOf(String(v))) {
+export function fill(select, values, label = (v) => nameOf(String(v))) {
   select.replaceChildren(...values.map((v) => new Option(label(v), String(v))));
 }
 
@@ -57,7 +57,7 @@ function fill(select, values, label = (v) => nameOf(String(v))) {
  * A numeric select: make sure the value is one of its options (a URL may carry any).
  * @param {HTMLSelectElement} select @param {number} value
  */
-function choose(select, value) {
+export function choose(select, value) {
   if (![...select.options].some((o) => Number(o.value) === value)) {
     const options = [...select.options, new Option(String(value), String(value))]
       .sort((a, b) => Number(a.value) - Number(b.value));

@@ -59,14 +59,22 @@ export function paint(image, values, offset = 0, table = SMOOTH) {
  * @param {HTMLCanvasElement} canvas @param {Uint8Array} values @param {number} [offset] @param {Uint8ClampedArray} [table]
  */
 export function drawGrid(canvas, values, offset = 0, table = SMOOTH) {
-  const context = /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d"));
+  const image = imageFor(canvas);
+  paint(image, values, offset, table);
+  /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d")).putImageData(image, 0, 0);
+}
+
+/**
+ * The canvas's reusable ImageData of its size, to paint and put.
+ * @param {HTMLCanvasElement} canvas @returns {ImageData}
+ */
+export function imageFor(canvas) {
   let image = images.get(canvas);
   if (!image || image.width !== canvas.width || image.height !== canvas.height) {
-    image = context.createImageData(canvas.width, canvas.height);
+    image = /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d")).createImageData(canvas.width, canvas.height);
     images.set(canvas, image);
   }
-  paint(image, values, offset, table);
-  context.putImageData(image, 0, 0);
+  return image;
 }
 
 /** One reusable ImageData per canvas, so per-frame drawing allocates nothing. @type {WeakMap<HTMLCanvasElement, ImageData>} */

@@ -16,13 +16,20 @@ import { openStream } from "./stream.js";
  * @property {(message: any) => void} text
  * @property {(connection: import("./stream.js").Connection, detail: string) => void} connection
  * @property {(created: boolean) => void} open  the stream is live: send what the server must know beyond the config
+ * @property {LabApi} [api]  the lab's sessions: the playground's unless given
+ *
+ * @typedef {Object} LabApi  where a lab's sessions are made, looked up and streamed
+ * @property {(config: Record<string, any>) => Promise<{id: string}>} create
+ * @property {(id: string) => Promise<any>} get  rejects with ApiError 404 when the session is gone
+ * @property {string} base  the sessions' path, under which each has its stream
  */
 
 /**
  * @param {SessionHandlers} on
- * @returns {{configure: (config: Record<string, any>) => void, send: (message: object) => boolean}}
+ * @returns {{configure: (config: Record<string, any>) => void, send: (message: object) => boolean, id: () => string | null}}
  */
 export function openSession(on) {
+  const api = on.api ?? { create: createSession, get: getSession, base: "/api/sessions" };
   /** @type {string | null} */ let id = null;
   /** @type {Record<string, any>} */ let pending = {}; // config changes the stream could not take yet
 
@@ -30,7 +37,7 @@ export function openSession(on) {
   async function session(fresh) {
     if (id && !fresh) {
       try {
-        await getSession(id);
+        await api.get(id);
         return { id, created: false };
       } catch (error) {
         if (!(error instanceof ApiError && error.status === 404)) throw error;
@@ -38,11 +45,11 @@ export function openSession(on) {
     }
     let reply;
     try {
-      reply = await createSession(on.config());
+      reply = await api.create(on.config());
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 422)) throw error;
       on.refused(error.message);
-      reply = await createSession(on.config());
+      reply = await api.create(on.config());
     }
     id = reply.id;
     pending = {};
@@ -52,6 +59,7 @@ export function openSession(on) {
 
   const stream = openStream({
     session,
+    base: api.base,
     frame: on.frame,
     text: on.text,
     connection: on.connection,
@@ -68,5 +76,7 @@ export function openSession(on) {
       if (!stream.send({ type: "config", config })) Object.assign(pending, config);
     },
     send: stream.send,
+    /** The session's id on the server, once made. */
+    id: () => id,
   };
 }

@@ -32,7 +32,11 @@
  * @property {boolean} discretize
  */
 
-/** @typedef {"string"|"number"|"int"|"strings"|"ints"|"points"|"bool"} Kind */
+/**
+ * How a field is written in the URL: a named kind, or a lab's own codec (read: undefined when the text does not parse).
+ * @typedef {"string"|"number"|"int"|"strings"|"ints"|"points"|"bool"|Codec} Kind
+ * @typedef {{write: (value: any) => string, read: (text: string) => any}} Codec
+ */
 
 /** Config fields the server knows, with how each is written in the URL. @type {Record<string, Kind>} */
 export const CONFIG_FIELDS = {
@@ -55,6 +59,7 @@ const POINT_DIGITS = 2; // decimals kept for a custom point's coordinates in the
  * @param {Kind} kind @param {any} value @returns {string}
  */
 function write(kind, value) {
+  if (typeof kind === "object") return kind.write(value);
   switch (kind) {
     case "strings": case "ints": return value.join(",");
     case "points": return value.map((/** @type {number[]} */ p) =>
@@ -69,6 +74,7 @@ function write(kind, value) {
  * @param {Kind} kind @param {string} text @returns {any}
  */
 function read(kind, text) {
+  if (typeof kind === "object") return kind.read(text);
   const finite = (/** @type {number} */ n) => Number.isFinite(n);
   switch (kind) {
     case "string": return text;
@@ -97,16 +103,21 @@ export function defaultState(configDefaults) {
   return /** @type {State} */ (structuredClone({ ...configDefaults, ...VIEW_DEFAULTS }));
 }
 
+/** Every field of the playground's state, with how the URL writes it. */
+const PLAYGROUND_FIELDS = { ...CONFIG_FIELDS, ...VIEW_FIELDS };
+
 /**
  * The state a query string describes, on top of the defaults; unknown or malformed keys are ignored.
+ * @template {object} S
  * @param {string} search  location.search
- * @param {State} defaults
- * @returns {State}
+ * @param {S} defaults
+ * @param {Record<string, Kind>} [fields]  the state's fields (the playground's unless given)
+ * @returns {S}
  */
-export function fromURL(search, defaults) {
+export function fromURL(search, defaults, fields = PLAYGROUND_FIELDS) {
   const state = structuredClone(defaults);
   const params = new URLSearchParams(search);
-  for (const [name, kind] of Object.entries({ ...CONFIG_FIELDS, ...VIEW_FIELDS })) {
+  for (const [name, kind] of Object.entries(fields)) {
     const text = params.get(name);
     if (text === null) continue;
     const value = read(kind, text);
@@ -117,11 +128,12 @@ export function fromURL(search, defaults) {
 
 /**
  * The query string for a state: only the fields that differ from the defaults.
- * @param {State} state @param {State} defaults @returns {string}
+ * @template {object} S
+ * @param {S} state @param {S} defaults @param {Record<string, Kind>} [fields] @returns {string}
  */
-export function toURL(state, defaults) {
+export function toURL(state, defaults, fields = PLAYGROUND_FIELDS) {
   const params = new URLSearchParams();
-  for (const [name, kind] of Object.entries({ ...CONFIG_FIELDS, ...VIEW_FIELDS })) {
+  for (const [name, kind] of Object.entries(fields)) {
     const value = write(kind, /** @type {any} */ (state)[name]);
     if (value !== write(kind, /** @type {any} */ (defaults)[name])) params.set(name, value);
   }
@@ -166,25 +178,38 @@ export function configChanges(before, after, names) {
 }
 
 /**
- * The state of this page: `set` is the one way it changes, and writes the URL each time.
- * @param {State} initial @param {State} defaults
+ * The playground's tidying after a change: the viewed layer stays among the hidden layers.
+ * @param {State} state
  */
-export function createStore(initial, defaults) {
+function keepViewedLayer(state) {
+  if (state.view_layer >= state.hidden_layers.length && state.hidden_layers.length) {
+    state.view_layer = state.hidden_layers.length - 1;
+  }
+}
+
+/**
+ * The state of a page: `set` is the one way it changes, and writes the URL each time.
+ * @template {object} [S=State]
+ * @param {S} initial @param {S} defaults
+ * @param {{fields?: Record<string, Kind>, tidy?: (state: S) => void}} [lab]  a lab's fields and its tidying
+ *   after a change (the playground's unless given)
+ */
+export function createStore(initial, defaults, lab = {}) {
+  const fields = lab.fields ?? PLAYGROUND_FIELDS;
+  const tidy = lab.tidy ?? /** @type {(state: S) => void} */ (/** @type {unknown} */ (keepViewedLayer));
   let state = initial;
   return {
-    /** @returns {State} */
+    /** @returns {S} */
     get: () => state,
     /**
-     * Apply changes, keep the viewed layer among the hidden layers, write the URL; the state before.
-     * @param {Partial<State>} changes @returns {State}
+     * Apply changes, tidy, write the URL; the state before.
+     * @param {Partial<S>} changes @returns {S}
      */
     set(changes) {
       const before = state;
       state = { ...state, ...changes };
-      if (state.view_layer >= state.hidden_layers.length && state.hidden_layers.length) {
-        state.view_layer = state.hidden_layers.length - 1;
-      }
-      history.replaceState(null, "", (toURL(state, defaults) || location.pathname) + location.hash);
+      tidy(state);
+      history.replaceState(null, "", (toURL(state, defaults, fields) || location.pathname) + location.hash);
       return before;
     },
   };

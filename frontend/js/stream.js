@@ -18,6 +18,7 @@ const MAX_RETRY_MS = 5000; // longest wait between attempts
  * @property {(message: any) => void} text
  * @property {(connection: Connection, detail: string) => void} connection
  * @property {(created: boolean) => void} open  the stream is live (created: on a new session)
+ * @property {string} [base]  where the lab's sessions live: "/api/sessions" (the playground's) unless given
  */
 
 /**
@@ -43,7 +44,7 @@ export function openStream(on) {
     }
     fresh = false;
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const ws = new WebSocket(`${scheme}://${location.host}/api/sessions/${encodeURIComponent(session.id)}/stream`);
+    const ws = new WebSocket(`${scheme}://${location.host}${on.base ?? "/api/sessions"}/${encodeURIComponent(session.id)}/stream`);
     ws.binaryType = "arraybuffer";
     socket = ws;
     ws.onopen = () => {
