@@ -1,5 +1,6 @@
-"""The ConvNet lab's training and frames, through its compiled program: known results on the real digits and on shifted images,
-a run that continues the same whatever the steps per call, and frames that agree with the network."""
+"""The ConvNet lab's training and frames, through its compiled program: known results on the real digits and
+on shifted images, a run that continues the same whatever the steps per call, and frames that agree with the
+network."""
 from functools import cache
 
 import jax
