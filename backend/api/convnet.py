@@ -7,10 +7,12 @@ import functools
 
 import numpy as np
 from fastapi import APIRouter, Body, HTTPException, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from ..engine.config import bounds_of
+from ..engine.convnet import layerview
 from ..engine.convnet.config import BATCH_SIZES, ConvConfig
 from ..engine.convnet.images import DATASETS, DRAWING_SIDE, SIDES, prepare_drawing
 from ..engine.convnet.network import KERNELS, POOLINGS
@@ -209,6 +211,22 @@ async def translation(request: Request, session_id: str) -> schemas.Translation:
     shifts = range(MAX_SHIFT + 1)
     accuracy = await _session(request, session_id).work(lambda run: run.translation(shifts))
     return schemas.Translation(shifts=list(shifts), accuracy=accuracy)
+
+
+PROJECTION_DECIMALS = 3  # a projected test image's coordinates in [-1, 1], to this many places
+
+
+@router.get("/sessions/{session_id}/layer-view", response_model=schemas.LayerView)
+async def get_layer_view(request: Request, session_id: str) -> schemas.LayerView:
+    """How the pixels and every hidden layer represent the images: each one's linear-probe test accuracy and a
+    2-D projection of the test images. The representations come from the session's network in its turn; the
+    probes are fitted outside it, so the session's frames go on meanwhile."""
+    seen = await _session(request, session_id).work(layerview.representations)
+    stages = await run_in_threadpool(layerview.layer_view, seen)
+    return schemas.LayerView(stages=[
+        schemas.ViewStage(name=stage.name, units=stage.units, probe_accuracy=clean(stage.probe_accuracy),
+                          projection=np.round(stage.projection, PROJECTION_DECIMALS).tolist())
+        for stage in stages])
 
 
 @router.post("/sessions/{session_id}/predict", response_model=schemas.ConvPrediction)

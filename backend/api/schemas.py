@@ -243,6 +243,21 @@ class ConvSnapshot(ConvState):
     history: list[list[float | None]] = Field(description="[step, train loss, test loss, test accuracy] per frame")
 
 
+class ViewStage(BaseModel):
+    name: str = Field(description='"pixels", then each hidden layer\'s output: "conv 1", …, "dense 1", …')
+    units: int
+    probe_accuracy: float | None = Field(
+        description="test accuracy of a linear classifier (ridge) fitted to the training images' representation "
+                    "here; null where the network diverged")
+    projection: list[list[float]] = Field(
+        description="per test image, in the images message's order: its first two principal components here "
+                    "(fitted on the training images), scaled into [-1, 1]")
+
+
+class LayerView(BaseModel):
+    stages: list[ViewStage] = Field(description="the pixels, then every hidden layer, input side first")
+
+
 class Translation(BaseModel):
     shifts: list[int] = Field(description="pixels every test image was shifted by")
     accuracy: list[float] = Field(description="test accuracy at each shift, the mean over right, left, down and up")

@@ -222,3 +222,21 @@ def test_the_translation_curve_measures_accuracy_on_shifted_test_images(client, 
     assert curve["accuracy"][0] == pytest.approx(state["test_accuracy"], abs=1e-6)
     assert curve["accuracy"][3] < curve["accuracy"][0]  # three of eight columns gone: a digit is hard to read
     assert client.get("/api/convnet/sessions/nope/translation").status_code == 404
+
+
+def test_the_layer_view_probes_and_projects_every_stage(client, lab):
+    untrained = client.get(f"{base(lab)}/layer-view").json()["stages"]
+    client.post(f"{base(lab)}/train", json={"steps": 92})
+    trained = client.get(f"{base(lab)}/layer-view").json()["stages"]
+    assert [stage["name"] for stage in trained] == ["pixels", "conv 1", "conv 2", "dense 1"]
+    assert [stage["units"] for stage in trained] == [64, 4 * 4 * 8, 2 * 2 * 16, 32]
+    n_test = len(digits(0).test[1])
+    for stage in trained:
+        projection = np.asarray(stage["projection"])
+        assert projection.shape == (n_test, 2)
+        assert np.max(np.abs(projection)) == pytest.approx(1.0)
+    assert trained[0] == untrained[0]  # the pixels are what they are
+    # Training makes the last hidden layer's representation of the digits linearly separable.
+    assert untrained[-1]["probe_accuracy"] < trained[-1]["probe_accuracy"]
+    assert trained[-1]["probe_accuracy"] > 0.9
+    assert client.get("/api/convnet/sessions/nope/layer-view").status_code == 404

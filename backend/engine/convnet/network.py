@@ -57,6 +57,12 @@ class Shape(NamedTuple):
         """Units the dense part reads: the last feature maps, flattened (the pixels with no layers)."""
         return self.sides()[-1] ** 2 * self.channels()[-1]
 
+    def stage_sizes(self) -> list[int]:
+        """Units of each stage an image passes: every convolutional layer's maps after its pooling, every
+        dense layer, then the output (program.represent's columns, in order)."""
+        pooled = [side**2 * channels for side, channels in zip(self.sides()[1:], self.channels()[1:])]
+        return [*pooled, *self.dense, self.classes]
+
     def weight_shapes(self) -> list[tuple[int, ...]]:
         """Each layer's weight array: filters (kernel, kernel, channels in, filters), then dense (in, out)."""
         conv = [(c.kernel, c.kernel, cin, c.filters) for c, cin in zip(self.conv, self.channels())]

@@ -98,13 +98,17 @@ def train(state: jax.Array, hyper: jax.Array, train_images: jax.Array, train_lab
     return state_layout(shape).pack(trained), frame_layout(shape, len(test_labels)).pack(frame)
 
 
-PREDICT_CHUNK = 16  # images a predict call takes: any number goes in chunks of this, the last padded
+PREDICT_CHUNK = 16  # images a represent call takes: any number goes in chunks of this, the last padded
 
 
 @kept_program
 @partial(jax.jit, static_argnames="shape")
-def predict(state: jax.Array, hyper: jax.Array, images: jax.Array, *, shape: Shape) -> jax.Array:
-    """Class probabilities (PREDICT_CHUNK, classes) of images (PREDICT_CHUNK, side, side)."""
-    TRACES["convnet.predict", shape] += 1
+def represent(state: jax.Array, hyper: jax.Array, images: jax.Array, *, shape: Shape) -> jax.Array:
+    """Every stage's view of images (PREDICT_CHUNK, side, side), flattened and side by side
+    (PREDICT_CHUNK, sum of shape.stage_sizes()): each convolutional layer's maps after its pooling, each
+    dense layer's activations, then the logits. One program serves predictions and the layer view."""
+    TRACES["convnet.represent", shape] += 1
     params = state_layout(shape).unpack(state).params
-    return jax.nn.softmax(forward(params, shape, HYPER.unpack(hyper).activation, images).logits)
+    stages = forward(params, shape, HYPER.unpack(hyper).activation, images)
+    flat = lambda x: x.reshape(len(images), -1)
+    return jnp.concatenate([flat(x) for x in (*stages.pooled, *stages.dense, stages.logits)], axis=1)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import jax
 import numpy as np
+from scipy.special import softmax
 
 from . import program
 from .config import RESTARTING, ConvConfig
@@ -131,11 +132,17 @@ class ConvRun:
         self.snapshot = Snapshot(self.step, self.epoch, self.status, frame, np.asarray(self.image), self.test_index)
         return self.snapshot
 
-    def predict(self, images: np.ndarray) -> np.ndarray:
-        """Class probabilities (n, classes) of images (n, side, side), in chunks of PREDICT_CHUNK (one program)."""
+    def represent(self, images: np.ndarray) -> list[np.ndarray]:
+        """Every stage's view (Shape.stage_sizes) of images (n, side, side), each (n, units), the logits last;
+        in chunks of PREDICT_CHUNK (one program)."""
         images = np.asarray(images, np.float32).reshape(-1, self.shape.side, self.shape.side)
-        return in_chunks(lambda part: program.predict(self.packed, self.hyper, part, shape=self.shape), images,
-                         program.PREDICT_CHUNK)
+        columns = in_chunks(lambda part: program.represent(self.packed, self.hyper, part, shape=self.shape), images,
+                            program.PREDICT_CHUNK)
+        return np.split(columns, np.cumsum(self.shape.stage_sizes())[:-1], axis=1)
+
+    def predict(self, images: np.ndarray) -> np.ndarray:
+        """Class probabilities (n, classes) of images (n, side, side)."""
+        return softmax(self.represent(images)[-1], axis=1)
 
     def translation(self, shifts: range) -> list[float]:
         """Test accuracy with every test image shifted by each of `shifts` pixels (zero-filled), the mean over
