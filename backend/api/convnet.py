@@ -277,5 +277,5 @@ async def get_snapshot(request: Request, session_id: str) -> schemas.ConvSnapsho
     return await session.work(lambda run: snapshot_reply(run, run.train(0)))
 
 
-CONVNET = Lab(config=ConvConfig, speed="steps_per_frame", default_speed=4, encoder=ConvFrameEncoder,
+CONVNET = Lab(config=ConvConfig, speed="steps_per_frame", default_speed=1, encoder=ConvFrameEncoder,
               data_message=encode_images, follow=follow)

@@ -7,7 +7,7 @@ import { $ } from "./dom.js";
 
 /**
  * @typedef {Object} TransportHandlers
- * @property {(message: object) => boolean} send  a stream command
+ * @property {(message: {type: string}) => boolean} send  a stream command
  * @property {number} saferRate  the learning rate the diverged note offers to reset with
  * @property {() => boolean} canLower  whether the current learning rate is above saferRate
  * @property {() => void} lower  set the learning rate to saferRate

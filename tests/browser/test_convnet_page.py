@@ -202,6 +202,7 @@ def test_drawing_a_digit_shows_a_prediction_as_it_is_drawn(page, errors):
     stroke_s = time.monotonic() - started
     expect(page.locator("#followed")).to_contain_text("Your drawing")
     expect(page.locator("#prediction")).to_contain_text("It says")
+    expect(page.locator("#pad-prediction")).to_have_text(page.text_content("#prediction"))  # beside the pad too
     page.wait_for_function(f"({PIXELS})('#pad-seen').hash !== {seen_before}")
     drawings = [m["drawing"] for m in lab.sent if m.get("type") == "show" and "drawing" in m]
     assert 1 <= len(drawings) <= min(moves, stroke_s * SHOWS_PER_S + 2)  # throttled, not one a pointer move
@@ -239,6 +240,7 @@ def test_zero_convolutional_layers_redraw_the_strip(page, errors):
     expect(page.locator("#parameter-total")).to_have_attribute("data-parameters", str(64 * 32 + 32 + 330))
     expect(page.locator(".conv-stage")).to_have_count(0)
     expect(page.locator("#preset-mlp")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#compare")).to_be_hidden()  # an MLP already
     assert "conv_layers=&" in page.url or page.url.endswith("conv_layers=")
     page.click("#add-conv")  # one convolution of the default's first layer: 8 filters 3 × 3, max pooling
     expect(page.locator("#strip > li")).to_have_count(4, timeout=COMPILE_MS)
@@ -320,6 +322,28 @@ def test_the_translation_curve_and_an_mlp_beside_it(page, errors):
     assert ("DELETE", f"{page.base_url}/api/convnet/sessions/{mlp}", 204) in requests
     text = page.text_content('#translation-table tr[data-curve="mlp"]')
     assert text.startswith("MLP") and text.count("%") == 4
+    assert errors == []
+
+
+# Every stage's probe, as the page shows it: {name: percent}.
+PROBES = """() => Object.fromEntries([...document.querySelectorAll('.view-stage')]
+  .map(f => [f.dataset.stage, parseFloat(f.querySelector('.probe').textContent)]))"""
+
+
+def test_the_layer_view_shows_every_stage_and_measures_it_again_when_paused(page, errors):
+    lab = Lab(page).open()
+    names = ["pixels", "conv 1", "conv 2", "dense 1"]
+    page.wait_for_function(f"Object.keys(({PROBES})()).join() === {json.dumps(','.join(names))}", timeout=COMPILE_MS)
+    untrained = page.evaluate(PROBES)
+    assert all(0 < p <= 100 for p in untrained.values()), untrained
+    dots = page.evaluate("""() => [...document.querySelectorAll('.view-plot')].map(c => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; })""")
+    assert len(dots) == 4 and min(dots) > 100  # hundreds of test images' dots on each
+    expect(page.locator("#view-legend span")).to_have_count(10)
+    lab.train(60)  # pausing measures the paused network
+    page.wait_for_function(f"({PROBES})()['dense 1'] > {untrained['dense 1']}", timeout=COMPILE_MS)
+    assert page.evaluate(PROBES)["pixels"] == untrained["pixels"]  # the pixels do not learn
     assert errors == []
 
 

@@ -66,3 +66,10 @@ export const getSnapshot = (id) => request(`${at(id)}/snapshot`);
  * @param {string} id @returns {Promise<{shifts: number[], accuracy: number[]}>}
  */
 export const getTranslation = (id) => request(`${at(id)}/translation`);
+
+/**
+ * How the pixels and every hidden layer represent the images: a linear probe's test accuracy and a 2-D
+ * projection of the test images each.
+ * @param {string} id @returns {Promise<{stages: import("./layerview.js").Stage[]}>}
+ */
+export const getLayerView = (id) => request(`${at(id)}/layer-view`);

@@ -27,6 +27,7 @@ const COST_EVERY_MS = 1000; // how often the page's own drawing time is shown
  * @property {ReturnType<typeof import("./fields.js").bindFields>} fields
  * @property {ReturnType<typeof import("./mistakes.js").createMistakes>} mistakes
  * @property {ReturnType<typeof import("./translation.js").createTranslation>} translation
+ * @property {ReturnType<typeof import("./layerview.js").createLayerView>} view
  * @property {ReturnType<typeof import("./history.js").createHistory>} history
  */
 
@@ -47,6 +48,7 @@ export function createDisplay(parts, current, options) {
   /** @type {number | null} */ let awaitingSince = performance.now();
   let cost = 0, costFrames = 0, costShownAt = 0;
   /** @type {(number | null)[][] | null} */ let seeded = null; // a snapshot's history, until its network is known
+  /** @type {number | null} */ let trainLoss = null; // the last trained frame's: a frame that trains nothing has none
 
   /** @param {Frame} message @returns {Network} */
   function networkOf(message) {
@@ -67,8 +69,10 @@ export function createDisplay(parts, current, options) {
     }
     if (!network || network.version !== next.meta.data_version) return null; // its images are on their way
     frame = next;
+    if (next.meta.train_loss != null) trainLoss = next.meta.train_loss;
     parts.history.record(next, network.geometry.steps_per_epoch);
     parts.translation.frame(next.meta);
+    parts.view.frame(next.meta);
     const wanted = JSON.stringify(weightShapes(current(), options));
     if (awaitingSince !== null && JSON.stringify(network.geometry.layers.map((l) => l.weights)) === wanted) awaitingSince = null;
     return next;
@@ -85,12 +89,14 @@ export function createDisplay(parts, current, options) {
   function rebuild(next) {
     const { geometry, side } = next;
     parts.fields.reset();
+    trainLoss = null;
     parts.inside.build(geometry, side);
     drawStrip($("strip"), $("parameter-total"), geometry, side, current().conv_layers.map((l) => l.pooling));
     let conv = 0, dense = 0;
     drawLegend($("flow-legend"), geometry.layers.length,
       geometry.layers.map((l) => (l.kind === "conv" ? `conv ${++conv}` : l.kind === "dense" ? `dense ${++dense}` : "output")));
     parts.mistakes.setImages(next.images, next.labels, side, geometry.classes);
+    parts.view.setImages(next.labels, geometry.classes);
     sizeProbabilities(canvases.probabilities, geometry.classes.length);
     const matrix = confusionLabels(geometry.classes);
     labels = matrix.labels;
@@ -125,6 +131,7 @@ export function createDisplay(parts, current, options) {
     drawProbabilities(canvases.probabilities, probabilities, classes, truth);
     drawConfusion(canvases.confusion, /** @type {Float32Array} */ (arrays.confusion.data), labels);
     drawInk(canvases.seen, arrays.image.data);
+    canvases.seen.classList.toggle("idle", index != null);
     drawLoss(canvases.loss, parts.history.points);
     drawAccuracy(canvases.accuracy, parts.history.points);
     drawGradientFlow(canvases.flow, parts.history.flow);
@@ -132,11 +139,13 @@ export function createDisplay(parts, current, options) {
     parts.mistakes.update(/** @type {Uint8Array} */ (arrays.guesses.data), index);
     let guess = 0;
     for (let i = 1; i < probabilities.length; i++) if (probabilities[i] > probabilities[guess]) guess = i;
-    text("prediction", `It says ${classes[guess]} (${percent(probabilities[guess])})`);
+    const says = `It says ${classes[guess]} (${percent(probabilities[guess])})`;
+    text("prediction", says);
+    text("pad-prediction", index == null ? says : "Draw a digit: what the network says shows here.");
     text("followed", index == null ? "Your drawing, prepared as the digits were" : `Test image ${index}: a ${classes[/** @type {number} */ (truth)]}`);
     text("status-step", String(meta.step));
     text("status-epoch", meta.epoch.toFixed(2));
-    text("train-loss", number(meta.train_loss));
+    text("train-loss", number(trainLoss));
     text("test-loss", number(meta.test_loss));
     text("test-accuracy", percent(meta.test_accuracy));
     cost += performance.now() - start;
@@ -155,10 +164,12 @@ export function createDisplay(parts, current, options) {
     changeSent() { awaitingSince = performance.now(); },
     /** The server answered the change otherwise (refused it): no frame is coming for it. */
     changeAnswered() { awaitingSince = null; },
+    /** Training paused: the panels measured on request measure the paused network. */
+    paused() { parts.translation.paused(); parts.view.paused(); },
     /** The network on screen, for the pointer. */
     geometry: () => shown?.geometry ?? null,
     /** Draw again at the next animation frame (the page's size changed). */
-    invalidate() { dirty = true; parts.translation.redraw(); },
+    invalidate() { dirty = true; parts.translation.redraw(); parts.view.redraw(); },
     start() { requestAnimationFrame(draw); },
   };
 }

@@ -6,7 +6,7 @@
  * The parts: state.js (the state and the URL), the playground's session.js and transport.js (the session,
  * its stream, play, step, reset), display.js (drawing what the stream sends), inside.js and fields.js (the
  * pictures of every layer and the receptive fields), controls.js and layers.js (the settings), pad.js (the
- * drawing pad), mistakes.js, translation.js and history.js (the panels with state of their own).
+ * drawing pad), mistakes.js, translation.js, layerview.js and history.js (the panels with state of their own).
  */
 import { $, say } from "../dom.js";
 import { openSession } from "../session.js";
@@ -20,6 +20,7 @@ import { bindFields } from "./fields.js";
 import { createHistory } from "./history.js";
 import { createMistakes } from "./mistakes.js";
 import { createTranslation } from "./translation.js";
+import { createLayerView } from "./layerview.js";
 import { createPad } from "./pad.js";
 import { bindSettings } from "./controls.js";
 import { bindLayers } from "./layers.js";
@@ -51,7 +52,8 @@ async function start() {
     { canvas: $("translation"), table: $("translation-table"), button: $("compare"), note: $("compare-note") },
     { id: () => session.id(), config: () => configOf(store.get()), maxSteps: options.limits.max_steps, say },
   );
-  const display = createDisplay({ inside, fields, mistakes, translation, history }, store.get, options);
+  const view = createLayerView({ stages: $("view-stages"), legend: $("view-legend") }, { id: () => session.id() });
+  const display = createDisplay({ inside, fields, mistakes, translation, view, history }, store.get, options);
   const pad = createPad($("pad"), { ink: (drawing) => session.send({ type: "show", drawing }) });
   $("clear-pad").addEventListener("click", () => {
     pad.clear();
@@ -61,7 +63,10 @@ async function start() {
   const syncSettings = bindSettings(options, update);
   const syncLayers = bindLayers(options, store.get, update);
   const transport = bindTransport({
-    send: (message) => session.send(message),
+    send(message) {
+      if (message.type === "pause") display.paused(); // no frame says so
+      return session.send(message);
+    },
     saferRate: defaults.learning_rate,
     canLower: () => store.get().learning_rate > defaults.learning_rate,
     lower: () => update({ learning_rate: defaults.learning_rate }),
@@ -126,6 +131,7 @@ async function start() {
     const drawable = Boolean(options.datasets[state.dataset]?.drawable);
     $("draw-panel").hidden = !drawable;
     $("panels").classList.toggle("no-pad", !drawable);
+    $("compare").hidden = !state.conv_layers.length; // an MLP already: nothing to compare
     syncSettings(state);
     syncLayers(state);
   }

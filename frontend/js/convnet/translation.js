@@ -1,12 +1,13 @@
 // @ts-check
 /**
  * The translation curve: test accuracy with every test image shifted by 0–3 pixels, measured by the server
- * (GET .../translation) when training pauses and every few seconds while it runs; and, on request, the same
- * curve of an MLP (the same config without convolutional layers) trained in a session of its own to the same
- * step, drawn beside it. The numbers go in a table under the chart too.
+ * (GET .../translation) when training pauses and every few seconds while it runs (measured.js); and, on
+ * request, the same curve of an MLP (the same config without convolutional layers) trained in a session of
+ * its own to the same step, drawn beside it. The numbers go in a table under the chart too.
  */
 import { prepare } from "../charts.js";
 import { SESSIONS, deleteSession, getTranslation, train } from "./api.js";
+import { measured } from "./measured.js";
 
 const REFRESH_MS = 3000; // while training, the curve is measured again after this long
 const PAD = { left: 40, right: 12, top: 12, bottom: 26 }; // px around the plot
@@ -21,8 +22,12 @@ const CURVES = { convnet: { name: "this network", colour: "#1d2329" }, mlp: { na
 export function createTranslation(parts, lab) {
   /** @type {Curve | null} */ let own = null;
   /** @type {Curve | null} */ let mlp = null;
-  let measuring = false, last = -Infinity, lastStep = -1, version = -1;
   let step = 0;
+  const measuring = measured(getTranslation, (curve, at) => {
+    own = curve && { ...curve, step: at };
+    if (!curve) mlp = null;
+    draw();
+  }, { id: lab.id, everyMs: REFRESH_MS });
 
   function draw() {
     const { context, width, height } = prepare(parts.canvas);
@@ -64,24 +69,6 @@ export function createTranslation(parts, lab) {
     parts.table.replaceChildren(head, ...rows);
   }
 
-  async function measure() {
-    const id = lab.id();
-    if (!id || measuring) return;
-    measuring = true;
-    last = performance.now();
-    const at = step;
-    try {
-      const reply = await getTranslation(id);
-      own = { ...reply, step: at };
-      lastStep = at;
-      draw();
-    } catch {
-      // the session is gone or the server unreachable: the stream says so, and the next frame tries again
-    } finally {
-      measuring = false;
-    }
-  }
-
   async function compare() {
     parts.button.disabled = true;
     const target = step;
@@ -110,13 +97,13 @@ export function createTranslation(parts, lab) {
   draw();
 
   return {
-    /** A frame came: measure again when training paused at a new step, or every few seconds while it runs. @param {Record<string, any>} meta */
+    /** A frame came: measure again when due; a new network forgets both curves. @param {Record<string, any>} meta */
     frame(meta) {
       step = meta.step;
-      if (meta.data_version !== version) { version = meta.data_version; own = mlp = null; lastStep = -1; draw(); }
-      const due = meta.status === "running" ? performance.now() - last > REFRESH_MS : meta.step !== lastStep;
-      if (due) measure();
+      measuring.frame(meta);
     },
+    /** Training paused: measure the paused network. */
+    paused: measuring.paused,
     /** The page's size changed. */
     redraw: draw,
   };
