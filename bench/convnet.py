@@ -3,8 +3,10 @@
 Each figure is a median over --repeats timed calls of ConvRun.train, which trains, computes the frame and
 copies it to the host, as a stream would. Training throughput is batch × S / (train(S) − train(0)), each
 pair timed back to back so the frame's share cancels; "frame without training" is train(0): the test set's
-accuracy and confusion matrix, one image's feature maps, the gradient flow. The last row trains the
-default network with XLA's own convolution (lax.conv_general_dilated) in place of the lab's shifted copies.
+accuracy and confusion matrix, one image's feature maps, the gradient flow. The layer view (every stage's
+probe and projection) and the translation curve (the test set shifted 0-3 pixels) are asked for apart from
+the frames: each is timed on its own, a median of three. The last row trains the default network with XLA's
+own convolution (lax.conv_general_dilated) in place of the lab's shifted copies.
 Run: .venv/bin/python -m bench.convnet [--repeats 11] [--steps 40]
 """
 from __future__ import annotations
@@ -25,6 +27,7 @@ jax.config.update("jax_enable_compilation_cache", False)
 
 from backend.engine.convnet import network, program  # noqa: E402
 from backend.engine.convnet.config import ConvConfig, ConvLayer  # noqa: E402
+from backend.engine.convnet.layerview import layer_view, representations  # noqa: E402
 from backend.engine.convnet.run import ConvRun  # noqa: E402
 
 from . import machine  # noqa: E402
@@ -72,6 +75,8 @@ def measure(config: ConvConfig, repeats: int, steps: int) -> dict:
         stills.append(still)
         per_step.append((timed(lambda: run.train(steps)) - still) / steps)
     parameters = sum(run.shape.parameter_counts())
+    view = statistics.median(timed(lambda: layer_view(representations(run))) for _ in range(3))
+    translation = statistics.median(timed(lambda: run.translation(range(4))) for _ in range(3))
     frame_bytes = (program.frame_layout(run.shape, len(run.images.test[1])).size + parameters) * 4
     return {
         "compile_s": compile_s,
@@ -79,6 +84,8 @@ def measure(config: ConvConfig, repeats: int, steps: int) -> dict:
         "still_us": statistics.median(stills) * 1e6,
         "frame_kb": frame_bytes / 1000,
         "parameters": parameters,
+        "view_ms": view * 1e3,
+        "translation_ms": translation * 1e3,
     }
 
 
@@ -97,11 +104,11 @@ def main() -> None:
     print(f"machine: {machine.describe()}")
     print(f"batch 64; medians of {args.repeats}; a step = (train({args.steps}) − train(0)) / {args.steps}\n")
     print("| network | parameters | compile, s | training images / s | µs / frame without training (train(0)) "
-          "| frame and weights as float32, KB |")
-    print("|---|---:|---:|---:|---:|---:|")
+          "| frame and weights as float32, KB | layer view, ms | translation curve, ms |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, r in rows.items():
         print(f"| {name} | {r['parameters']:,} | {r['compile_s']:.1f} | {r['images_per_s']:,.0f} "
-              f"| {r['still_us']:,.0f} | {r['frame_kb']:.1f} |")
+              f"| {r['still_us']:,.0f} | {r['frame_kb']:.1f} | {r['view_ms']:.0f} | {r['translation_ms']:.0f} |")
     idle, stolen = machine.idle_and_stolen(ticks, machine.ticks())
     print(f"\nbench took {time.perf_counter() - start:.0f} s; the machine meanwhile: {idle:.0f} % idle, "
           f"{stolen:.0f} % stolen by other guests")

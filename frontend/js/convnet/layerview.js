@@ -48,7 +48,7 @@ export function createLayerView(parts, lab) {
       const probe = document.createElement("b");
       probe.className = "probe";
       probe.textContent = stage.probe_accuracy == null ? "–" : `${(stage.probe_accuracy * 100).toFixed(1)}%`;
-      title.append(`${stage.name} · ${stage.units} units · linear probe `, probe);
+      title.append(`${stage.name} · ${stage.units} units`, document.createElement("br"), "linear probe ", probe);
       const canvas = document.createElement("canvas");
       canvas.className = "view-plot";
       canvas.setAttribute("role", "img");
