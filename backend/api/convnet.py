@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from ..engine.config import bounds_of
-from ..engine.convnet import layerview
+from ..engine.convnet import export, layerview
 from ..engine.convnet.config import BATCH_SIZES, ConvConfig
 from ..engine.convnet.images import DATASETS, DRAWING_SIDE, SIDES, prepare_drawing
 from ..engine.convnet.network import KERNELS, POOLINGS
@@ -78,14 +78,35 @@ def _options() -> dict:
     }
 
 
-@router.post("/sessions", status_code=201, response_model=schemas.ConvSession)
-async def create_session(request: Request, config: ConvConfig = Body(default_factory=ConvConfig)) -> schemas.ConvSession:
-    """Start a ConvNet lab session; every config field is optional."""
+async def _create(request: Request, make_run) -> LiveSession:
+    """A new session of the run make_run() makes, its first frame taken; 503 at the session limit."""
     try:
-        session = await request.app.state.registry.create(lambda: ConvRun(config))
+        session = await request.app.state.registry.create(make_run)
     except SessionLimit:
         raise HTTPException(503, "too many live sessions; try again later", headers={"Retry-After": "30"}) from None
     await session.work(lambda run: run.train(0))
+    return session
+
+
+@router.post("/sessions", status_code=201, response_model=schemas.ConvSession)
+async def create_session(request: Request, config: ConvConfig = Body(default_factory=ConvConfig)) -> schemas.ConvSession:
+    """Start a ConvNet lab session; every config field is optional."""
+    return _reply(await _create(request, lambda: ConvRun(config)))
+
+
+@router.get("/sessions/{session_id}/export", response_model=schemas.ConvExport)
+async def export_session(request: Request, session_id: str) -> dict:
+    """Config, step, weights, optimiser state and history: everything needed to continue exactly."""
+    return await _session(request, session_id).work(export.export_run)
+
+
+@router.post("/sessions/import", status_code=201, response_model=schemas.ConvSession)
+async def import_session(request: Request, document: schemas.ConvExport) -> schemas.ConvSession:
+    """A new session continuing exactly where an export left off."""
+    try:
+        session = await _create(request, lambda: export.import_run(document.model_dump()))
+    except ValueError as error:
+        raise FieldError("state", str(error)[:200]).as_422() from None
     return _reply(session)
 
 

@@ -7,6 +7,8 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from ..engine.config import MAX_SEED, Config, Finite
 from ..engine.convnet.config import ConvConfig
+from ..engine.convnet.images import SIDES
+from ..engine.convnet.network import MAX_DENSE_UNITS, MAX_FILTERS
 from ..engine.fields import FIELDS
 
 MAX_EPOCHS = 10000  # epochs one train request may ask for
@@ -171,6 +173,25 @@ class ConvLayerInfo(BaseModel):
     parameters: int = Field(description="weights and biases: a filter counts once however many positions use it")
     side: int | None = Field(None, description="pixels a side of a convolution's maps (before its pooling)")
     pooled_side: int | None = Field(None, description="after its pooling")
+
+
+# The ConvNet lab's largest weight array: the largest images' maps, unpooled, into the widest dense layer.
+MAX_CONV_LEAF = max(SIDES.values()) ** 2 * MAX_FILTERS * MAX_DENSE_UNITS
+
+
+class ConvLeaf(Leaf):
+    data: list[Finite | None] = Field(max_length=MAX_CONV_LEAF)
+
+
+class ConvExport(Strict):
+    format: Literal["layerlab-convnet-export"] = "layerlab-convnet-export"
+    version: Literal[1] = 1
+    config: ConvConfig
+    step: int = Field(ge=0, description="mini-batches trained")
+    status: Literal["paused", "running", "diverged"]
+    history: list[list[float | None]] = Field(max_length=4096,
+                                              description="[step, train loss, test loss, test accuracy]")
+    state: list[ConvLeaf] = Field(max_length=256, description="the training state's leaves in pytree order")
 
 
 class ConvSession(BaseModel):

@@ -2,7 +2,8 @@
 
 The document holds the config, the whole training state leaf by leaf (shape, dtype, values; non-finite
 values as null), the projection axes and the loss history. Importing builds the run from its config and
-checks every leaf against the one that config makes, naming what does not fit.
+checks every leaf against the one that config makes, naming what does not fit. The ConvNet lab's documents
+(convnet/export.py) keep their state the same way: `leaf_of` and `tree_of`.
 """
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from .config import Config
 from .run import Run
 
 
-def _leaf(array) -> dict:
+def leaf_of(array) -> dict:
+    """One array as JSON: shape, dtype, values (non-finite ones as null)."""
     array = np.asarray(array)
     data = [v if np.isfinite(v) else None for v in array.ravel().tolist()] if array.dtype.kind == "f" else (
         array.ravel().tolist()
@@ -37,9 +39,23 @@ def _array(leaf: dict, like) -> np.ndarray:
     return np.asarray(values, dtype=np.float64).astype(like.dtype).reshape(like.shape)
 
 
+def tree_of(leaves: list[dict], template):
+    """The pytree of `template`'s structure made of JSON `leaves` (leaf_of's), each checked against its
+    template's shape and dtype; ValueError names the first that does not fit."""
+    like, treedef = jax.tree.flatten(template)
+    if len(leaves) != len(like):
+        raise ValueError(f"state: expected {len(like)} arrays, got {len(leaves)}")
+    arrays = []
+    for i, (leaf, template_leaf) in enumerate(zip(leaves, like)):
+        try:
+            arrays.append(_array(leaf, template_leaf))
+        except ValueError as error:
+            raise ValueError(f"state.{i}: {error}") from None
+    return jax.tree.unflatten(treedef, arrays)
+
+
 def export_run(run: Run) -> dict:
     """Everything needed to continue the run exactly: config, full training state, history."""
-    leaves = jax.tree.leaves(jax.device_get(run.state))
     return {
         "format": "layerlab-export",
         "version": 1,
@@ -47,25 +63,15 @@ def export_run(run: Run) -> dict:
         "epoch": run.epoch,
         "status": "diverged" if run.status == "diverged" else "paused",
         "history": [list(h) for h in run.history],
-        "state": [_leaf(leaf) for leaf in leaves],
-        "axes": _leaf(run.axes),
+        "state": [leaf_of(leaf) for leaf in jax.tree.leaves(jax.device_get(run.state))],
+        "axes": leaf_of(run.axes),
     }
 
 
 def import_run(document: dict) -> Run:
     """A run continuing where `document` (from export_run) left off; ValueError names what does not fit."""
     run = Run(Config.model_validate(document["config"]))
-    template, treedef = jax.tree.flatten(jax.device_get(run.state))
-    leaves = document["state"]
-    if len(leaves) != len(template):
-        raise ValueError(f"state: expected {len(template)} arrays, got {len(leaves)}")
-    arrays = []
-    for i, (leaf, like) in enumerate(zip(leaves, template)):
-        try:
-            arrays.append(_array(leaf, like))
-        except ValueError as error:
-            raise ValueError(f"state.{i}: {error}") from None
-    run.state = jax.tree.unflatten(treedef, arrays)
+    run.state = tree_of(document["state"], jax.device_get(run.state))
     run.axes = jax.device_put(_array(document["axes"], run.axes))
     run.epoch = document["epoch"]
     run.status = document["status"] if document["status"] == "diverged" else "paused"

@@ -240,3 +240,34 @@ def test_the_layer_view_probes_and_projects_every_stage(client, lab):
     assert untrained[-1]["probe_accuracy"] < trained[-1]["probe_accuracy"]
     assert trained[-1]["probe_accuracy"] > 0.9
     assert client.get("/api/convnet/sessions/nope/layer-view").status_code == 404
+
+
+def test_an_exported_run_continues_bit_for_bit_after_import(client, lab):
+    client.post(f"{base(lab)}/train", json={"steps": 10})
+    document = client.get(f"{base(lab)}/export").json()
+    assert document["format"] == "layerlab-convnet-export" and document["step"] == 10
+    reply = client.post("/api/convnet/sessions/import", json=document)
+    assert reply.status_code == 201, reply.text
+    copy = reply.json()
+    assert copy["state"]["step"] == 10 and copy["config"] == lab["config"]
+    try:
+        for session in (lab, copy):  # across an epoch's end: the next epoch's order comes with the state
+            assert client.post(f"{base(session)}/train", json={"steps": 30}).json()["step"] == 40
+        original, continued = (client.get(f"{base(s)}/export").json() for s in (lab, copy))
+        assert continued["state"] == original["state"]
+        assert continued["history"] == original["history"]
+    finally:
+        client.delete(base(copy))
+
+
+def test_an_import_that_does_not_fit_its_config_is_refused(client, lab):
+    document = client.get(f"{base(lab)}/export").json()
+    sessions = len(client.app.state.registry)
+    wider = {**document, "config": {**document["config"], "dense_layers": [33]}}
+    reply = client.post("/api/convnet/sessions/import", json=wider)
+    assert reply.status_code == 422
+    detail = reply.json()["detail"][0]
+    assert detail["loc"] == ["body", "state"] and "expected" in detail["msg"]
+    wrong_format = client.post("/api/convnet/sessions/import", json={**document, "format": "layerlab-export"})
+    assert wrong_format.status_code == 422
+    assert len(client.app.state.registry) == sessions  # nothing was made
