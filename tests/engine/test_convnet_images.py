@@ -120,44 +120,52 @@ def test_a_drawing_all_ink_or_none_is_all_ones_or_zeros():
     assert prepare_drawing(np.ones((32, 32))).dtype == np.float32
 
 
-def test_one_inked_block_is_one_full_pixel():
-    ink = np.zeros((32, 32))
-    ink[8:12, 20:24] = 1.0  # the block of pixel (2, 5)
-    want = np.zeros((8, 8))
-    want[2, 5] = 1.0
-    np.testing.assert_array_equal(prepare_drawing(ink), want)
-
-
-def test_a_drawing_counts_the_inked_pixels_of_each_block():
+def test_a_drawing_that_fills_its_scan_counts_the_inked_pixels_of_each_block():
     rng = np.random.default_rng(0)
     ink = rng.uniform(0.0, 1.0, (32, 32)) * (rng.uniform(size=(32, 32)) < 0.4)
+    ink[0, 0] = ink[31, 31] = 1.0  # ink in opposite corners: it already fills the scan, nothing moves
     got = prepare_drawing(ink)
     np.testing.assert_allclose(got, binned(ink), rtol=0, atol=1e-7)
     assert len(np.unique(got)) > 5  # partly inked blocks, not only 0 and 1
 
 
+def test_every_digit_fills_its_height_and_so_does_a_drawing():
+    """What the preparation copies: each of the 1,797 digits spans all eight rows, and is centred across."""
+    images = np.concatenate([digits(0).train[0], digits(0).test[0]])
+    inked_rows, inked_cols = (images > 0).any(axis=2), (images > 0).any(axis=1)
+    assert inked_rows.all()
+    left, right = inked_cols.argmax(axis=1), 7 - inked_cols[:, ::-1].argmax(axis=1)
+    assert abs(np.mean(left + right) / 2 - 3.5) < 0.5
+    stroke = np.zeros((32, 32))
+    stroke[2:9, 20:22] = 1.0  # a short stroke, high on the right
+    prepared = prepare_drawing(stroke)
+    assert (prepared > 0).any(axis=1).all()  # every row
+    assert np.flatnonzero(prepared.any(axis=0)).tolist() == [2, 3, 4, 5]  # centred across
+
+
+def test_where_and_how_large_a_figure_is_drawn_changes_nothing():
+    rng = np.random.default_rng(1)
+    figure = (rng.uniform(size=(8, 6)) < 0.5).astype(np.float32)
+    figure[0, 0] = figure[-1, -1] = 1.0  # it spans its 8 × 6 box
+    large = np.zeros((32, 32))
+    large[:, 4:28] = np.kron(figure, np.ones((4, 4)))  # filling the height, centred
+    for scale, top, left in [(1, 0, 0), (2, 3, 17), (3, 7, 2)]:
+        small = np.zeros((32, 32))
+        small[top : top + 8 * scale, left : left + 6 * scale] = np.kron(figure, np.ones((scale, scale)))
+        np.testing.assert_array_equal(prepare_drawing(small), prepare_drawing(large))
+    np.testing.assert_array_equal(prepare_drawing(large), binned(large))
+
+
 def test_smaller_and_larger_drawings_scale_as_a_32_pixel_one():
     rng = np.random.default_rng(1)
-    # An 8 × 8 pixel covers a 4 × 4 block of the 32 × 32 drawing, a 16 × 16 one a 2 × 2 block.
+    # An 8 × 8 pixel covers a 4 × 4 block of the 32 × 32 drawing, a 16 × 16 one a 2 × 2 block, a 64 × 64 one a
+    # quarter of a pixel.
     for side in (8, 16):
         small = (rng.uniform(size=(side, side)) < 0.3).astype(np.float32)
         big = np.kron(small, np.ones((32 // side, 32 // side)))
         np.testing.assert_array_equal(prepare_drawing(small), prepare_drawing(big))
-    one = np.zeros((8, 8))
-    one[6, 1] = 1.0
-    block = np.zeros((32, 32))
-    block[24:28, 4:8] = 1.0
-    np.testing.assert_array_equal(prepare_drawing(one), prepare_drawing(block))
-    assert prepare_drawing(one)[6, 1] == 1.0
-    # Larger drawings are averaged down to 32 × 32 first: 64 × 64 as 2 × 2 blocks of one 32 × 32 pixel.
     ink32 = (rng.uniform(size=(32, 32)) < 0.5).astype(np.float32)
     np.testing.assert_array_equal(prepare_drawing(np.kron(ink32, np.ones((2, 2)))), prepare_drawing(ink32))
-    # A 32 × 32 pixel is inked where most of its 2 × 2 block is.
-    mostly, barely = np.zeros((64, 64)), np.zeros((64, 64))
-    mostly[0:2, 0:2] = [[1, 1], [1, 0]]
-    barely[0:2, 0:2] = [[1, 0], [0, 0]]
-    assert prepare_drawing(mostly)[0, 0] == 1 / 16
-    assert prepare_drawing(barely)[0, 0] == 0.0
 
 
 @pytest.mark.parametrize("shape", [(32, 16), (16, 32), (24, 24), (4, 4), (48, 48), (32, 32, 1), (32,), (1, 32, 32), (), (0, 0)],

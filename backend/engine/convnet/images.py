@@ -138,17 +138,39 @@ DATASETS: dict[str, Callable[[int], ImageSet]] = {"digits": digits, "shapes": sh
 SIDES = {"digits": 8, "shapes": SHAPES_SIDE}  # pixels a side, known without making the images
 
 
+SCAN_SIDE = 32  # the digits' scans: 32 × 32, each 4 × 4 block one pixel of the 8 × 8 image
+SAMPLES = 4  # a scan pixel of a drawing is inked where most of its SAMPLES × SAMPLES sample points are
+
+
 def prepare_drawing(ink: np.ndarray) -> np.ndarray:
-    """A drawing (a square array of ink in [0, 1]) prepared as the digits were: inked or not at a 32 × 32
-    scale, then each pixel of the 8 × 8 image counts the inked pixels of its 4 × 4 block (0–16), here
-    divided by 16 like every image in the lab. Sides 8 and 16 are scaled up, multiples of 32 averaged down."""
+    """A drawing (a square array of ink in [0, 1], side 8, 16 or a multiple of 32) prepared as the digits were:
+    its inked part (ink ≥ 0.5) scaled and centred as every digit of the set is, its longer side filling a
+    32 × 32 scan (every digit spans all eight rows, and is centred across), then each pixel of the 8 × 8 image
+    counts the inked scan pixels of its 4 × 4 block (0–16), here divided by 16 like every image in the lab.
+    Where a person draws, and how large, then changes nothing."""
     ink = np.asarray(ink, np.float32)
     side = ink.shape[0] if ink.ndim == 2 else 0
-    if side == 0 or ink.shape[1] != side or not (side in (8, 16) or side % 32 == 0):
+    if side == 0 or ink.shape[1] != side or not (side in (8, 16) or side % SCAN_SIDE == 0):
         raise ValueError(f"a drawing is a square of side 8, 16 or a multiple of 32, not {ink.shape}")
-    if side % 32 == 0:
-        fine = ink.reshape(32, side // 32, 32, side // 32).mean(axis=(1, 3))
-    else:
-        fine = np.repeat(np.repeat(ink, 32 // side, axis=0), 32 // side, axis=1)
-    inked = fine >= 0.5
-    return inked.reshape(DRAWING_SIDE, 4, DRAWING_SIDE, 4).sum(axis=(1, 3)).astype(np.float32) / DIGIT_LEVELS
+    scan = _scanned(ink >= 0.5)
+    blocks = scan.reshape(DRAWING_SIDE, 4, DRAWING_SIDE, 4).sum(axis=(1, 3))
+    return blocks.astype(np.float32) / DIGIT_LEVELS
+
+
+def _scanned(inked: np.ndarray) -> np.ndarray:
+    """The inked pixels' bounding box, centred and scaled so that its longer side fills a SCAN_SIDE square;
+    each scan pixel inked where most of its sample points fall on ink."""
+    rows, cols = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
+    if not len(rows):
+        return np.zeros((SCAN_SIDE, SCAN_SIDE), bool)
+    size = max(rows[-1] + 1 - rows[0], cols[-1] + 1 - cols[0])
+    points = SCAN_SIDE * SAMPLES
+    offsets = ((np.arange(points) + 0.5) / points - 0.5) * size  # from the box's centre, in drawing pixels
+
+    def at(first, last):  # each sample point's pixel along one axis; -1 off the drawing
+        index = np.floor((first + last + 1) / 2 + offsets).astype(int)
+        return np.where((index >= 0) & (index < len(inked)), index, -1)
+
+    r, c = at(rows[0], rows[-1]), at(cols[0], cols[-1])
+    samples = inked[r][:, c] & (r >= 0)[:, None] & (c >= 0)[None, :]
+    return samples.reshape(SCAN_SIDE, SAMPLES, SCAN_SIDE, SAMPLES).mean(axis=(1, 3)) >= 0.5
