@@ -31,6 +31,8 @@ bench: $(VENV)/.installed
 	$(PY) -m bench.load
 	$(PY) -m bench.startup
 	$(PY) -m bench.convnet
+	npm ci --prefix bench --no-audit --no-fund --loglevel=error
+	$(PY) -m bench.browser_convnet
 
 clean:
-	rm -rf $(VENV) .pytest_cache node_modules
+	rm -rf $(VENV) .pytest_cache node_modules bench/node_modules

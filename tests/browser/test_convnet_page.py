@@ -223,7 +223,7 @@ def test_clicking_a_wrong_test_image_follows_it(page, errors):
     expect(mistakes.first).to_be_visible()
     chosen = mistakes.nth(min(2, mistakes.count() - 1))
     index = chosen.get_attribute("data-index")
-    truth = chosen.text_content().split("→")[0]
+    truth = chosen.text_content().split(" → ")[0]
     chosen.click()
     expect(page.locator("#followed")).to_have_text(f"Test image {index}: a {truth}")
     expect(page.locator(f'#mistakes button[data-index="{index}"]')).to_have_attribute("aria-pressed", "true")

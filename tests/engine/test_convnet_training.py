@@ -11,7 +11,7 @@ from backend.engine.convnet import program
 from backend.engine.convnet.config import ConvConfig
 from backend.engine.convnet.layerview import layer_view, representations
 from backend.engine.convnet.network import forward
-from backend.engine.convnet.run import ConvRun
+from backend.engine.convnet.run import ConvRun, warm_up
 from backend.engine.convnet.training import Hyper, objective, steps_per_epoch
 from backend.engine.network import ACTIVATION_INDEX
 
@@ -166,3 +166,17 @@ def test_on_shapes_the_layers_make_linearly_separable_what_the_pixels_are_not():
     probes = {stage.name: stage.probe_accuracy for stage in stages}
     assert probes["pixels"] < 0.7, probes
     assert probes["dense 1"] > 0.9 and probes["conv 2"] > probes["pixels"] + 0.2, probes
+
+
+def test_after_the_warm_up_the_default_network_compiles_nothing_whatever_it_is_asked():
+    warm_up(ConvConfig())
+    traces = dict(program.TRACES)
+    run = ConvRun(ConvConfig(seed=4))
+    run.train(3)
+    run.reconfigure(run.config.model_copy(update={"learning_rate": 0.1, "optimizer": "sgd", "activation": "tanh"}))
+    run.show(np.zeros((8, 8)))
+    run.train(2)
+    run.predict(np.zeros((20, 8, 8)))
+    run.translation(range(2))
+    layer_view(representations(run))
+    assert dict(program.TRACES) == traces

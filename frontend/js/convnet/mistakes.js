@@ -65,7 +65,7 @@ export function createMistakes(root, count, pick) {
           slot.dataset.index = String(i);
           drawInk(/** @type {HTMLCanvasElement} */ (slot.firstChild), images, i * side * side, 255);
           const [truth, guess] = [classes[labels[i]], classes[guesses[i]]];
-          /** @type {HTMLElement} */ (slot.lastChild).textContent = `${truth}→${guess}`;
+          /** @type {HTMLElement} */ (slot.lastChild).textContent = `${truth} → ${guess}`;
           slot.title = `Test image ${i}: a ${truth}, taken for a ${guess}. Follow it through the network.`;
         });
         followed = -1;
