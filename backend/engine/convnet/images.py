@@ -11,8 +11,9 @@ from functools import cache
 from typing import Callable
 
 import numpy as np
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
+
+# scikit-learn is imported where first used: importing it takes about a second on two cores, which the
+# server's start need not wait for (bench/startup.py).
 
 TEST_FRACTION = 0.2  # of each dataset, stratified by class
 SPLIT_SEED = 0  # the split is fixed: the same test images for every run and every person
@@ -48,6 +49,8 @@ class ImageSet:
 
 def _split(images: np.ndarray, labels: np.ndarray, classes: tuple[str, ...]) -> ImageSet:
     """The fixed stratified split, training images first."""
+    from sklearn.model_selection import train_test_split
+
     train, test = train_test_split(
         np.arange(len(labels)), test_size=TEST_FRACTION, random_state=SPLIT_SEED, stratify=labels
     )
@@ -65,6 +68,8 @@ def digits(seed: int) -> ImageSet:
 
 @cache
 def _digits() -> ImageSet:
+    from sklearn.datasets import load_digits
+
     data = load_digits()
     return _split(data.images / DIGIT_LEVELS, data.target, tuple(str(d) for d in range(10)))
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from sklearn.decomposition import PCA
-from sklearn.linear_model import RidgeClassifier
 
 from .run import ConvRun
 
@@ -55,6 +53,9 @@ def layer_view(seen: Representations) -> list[Stage]:
 
 def _stage(name: str, train: np.ndarray, test: np.ndarray, train_labels: np.ndarray,
            test_labels: np.ndarray) -> Stage:
+    from sklearn.decomposition import PCA  # where first used, as images.py imports scikit-learn
+    from sklearn.linear_model import RidgeClassifier
+
     if not (np.all(np.isfinite(train)) and np.all(np.isfinite(test))):  # a diverged network
         return Stage(name, train.shape[1], float("nan"), np.zeros((len(test), 2), np.float32))
     probe = RidgeClassifier(alpha=PROBE_ALPHA).fit(train, train_labels)
