@@ -40,9 +40,27 @@ export function within(bounds, value) {
 }
 
 /** A field's bounds in words, for the message a refused value gets. @param {import("./api.js").Bounds} bounds */
-export function describe(bounds) {
+function describe(bounds) {
   const low = bounds.minimum !== undefined ? `at least ${bounds.minimum}` : `above ${bounds.exclusiveMinimum}`;
   return `Enter a number ${low} and at most ${bounds.maximum}.`;
+}
+
+/**
+ * A number typed into a field: kept to its bounds (a whole number where `integer`), else refused with a note.
+ * @param {HTMLInputElement} input @param {import("./api.js").Bounds} bound @param {boolean} integer
+ * @param {(value: number) => void} change
+ */
+export function bindNumber(input, bound, integer, change) {
+  Object.assign(input, {
+    min: bound.minimum ?? stated(bound.exclusiveMinimum), max: stated(bound.maximum), step: integer ? 1 : "any",
+  });
+  input.addEventListener("change", () => {
+    const v = Number(input.value);
+    const ok = input.value !== "" && Number.isFinite(v) && within(bound, v) && (!integer || Number.isInteger(v));
+    input.setCustomValidity(ok ? "" : describe(bound) + (integer ? " A whole number." : ""));
+    if (ok) change(v);
+    else input.reportValidity();
+  });
 }
 
 /**
@@ -118,19 +136,7 @@ export function bindControls(options, current, change, actions) {
   /** Number fields, typed in: whole numbers where the state holds an integer. */
   const numbers = ["init_scale", "seed"];
   for (const field of numbers) {
-    const input = $(field.replaceAll("_", "-"));
-    const bound = bounds[field];
-    const integer = CONFIG_FIELDS[field] === "int";
-    Object.assign(input, {
-      min: bound.minimum ?? stated(bound.exclusiveMinimum), max: stated(bound.maximum), step: integer ? 1 : "any",
-    });
-    input.addEventListener("change", () => {
-      const v = Number(input.value);
-      const ok = input.value !== "" && Number.isFinite(v) && within(bound, v) && (!integer || Number.isInteger(v));
-      input.setCustomValidity(ok ? "" : describe(bound) + (integer ? " A whole number." : ""));
-      if (ok) change({ [field]: v });
-      else input.reportValidity();
-    });
+    bindNumber($(field.replaceAll("_", "-")), bounds[field], CONFIG_FIELDS[field] === "int", (v) => change({ [field]: v }));
   }
 
   for (const field of ["show_test", "discretize"]) {

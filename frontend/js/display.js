@@ -4,7 +4,7 @@
  * feature), the network's pictures and links, the charts over time and the layer view. Frames and points
  * only replace data here; drawing happens once per animation frame, and only when something changed.
  */
-import { $ } from "./dom.js";
+import { $, setText } from "./dom.js";
 import { decodeFrame } from "./protocol.js";
 import { pointsOf } from "./output.js";
 import { drawGradientFlow, drawLayerBars, drawLoss } from "./charts.js";
@@ -97,11 +97,6 @@ export function createDisplay(panels, current) {
     return grid;
   }
 
-  /** Text that changes only when its value does. @param {string} id @param {string} value */
-  function text(id, value) {
-    const el = $(id);
-    if (el.textContent !== value) el.textContent = value;
-  }
   const number = (/** @type {number | null | undefined} */ v) => (v == null ? "–" : v.toFixed(3));
   const percent = (/** @type {number | null | undefined} */ v) => (v == null ? "–" : `${(v * 100).toFixed(1)}%`);
 
@@ -114,11 +109,11 @@ export function createDisplay(panels, current) {
     dirty = false;
     const meta = frame.meta;
     const state = current();
-    text("epoch", String(meta.epoch));
-    text("train-loss", number(meta.train_loss));
-    text("test-loss", number(meta.test_loss));
-    text("train-accuracy", percent(meta.train_accuracy));
-    text("test-accuracy", percent(meta.test_accuracy));
+    setText("epoch", String(meta.epoch));
+    setText("train-loss", number(meta.train_loss));
+    setText("test-loss", number(meta.test_loss));
+    setText("train-accuracy", percent(meta.train_accuracy));
+    setText("test-accuracy", percent(meta.test_accuracy));
     const shown = points?.version === meta.data_version ? points : null; // never another data set's points
     panels.output.draw(outputGrid(frame), shown, { discretize: state.discretize, showTest: state.show_test });
     panels.network.draw(frame, state.discretize);

@@ -1,5 +1,5 @@
 // @ts-check
-/** The two things every part of the page does with the document: find an element, tell the person something. */
+/** What every page does with the document: find an element, set its text, tell the person something. */
 
 const MESSAGE_MS = 6000; // how long a message stays
 
@@ -8,6 +8,28 @@ const MESSAGE_MS = 6000; // how long a message stays
  * @param {string} id @returns {any}
  */
 export const $ = (id) => document.getElementById(id);
+
+/**
+ * Set an element's text, only when it changes (a frame sets many that mostly do not).
+ * @param {string} id @param {string} value
+ */
+export function setText(id, value) {
+  const el = $(id);
+  if (el.textContent !== value) el.textContent = value;
+}
+
+/**
+ * The stream's state in the header's connection box; the page dims while offline.
+ * @param {import("./stream.js").Connection} connection @param {string} detail
+ */
+export function showConnection(connection, detail) {
+  const box = $("connection");
+  box.dataset.state = connection;
+  box.querySelector(".text").textContent =
+    connection === "live" ? "live" : connection === "connecting" ? "connecting…" : "offline, reconnecting…";
+  box.title = detail;
+  document.body.classList.toggle("offline", connection !== "live");
+}
 
 /**
  * Show a short message above the panels for a few seconds.

@@ -8,7 +8,7 @@
  * points), network.js and output.js (the two panels that take pointer input), layout.js (Tab order).
  */
 import { getOptions, stated } from "./api.js";
-import { $, say } from "./dom.js";
+import { $, say, showConnection } from "./dom.js";
 import { configChanges, configOf, createStore, defaultState, fromURL } from "./state.js";
 import { openSession } from "./session.js";
 import { createDisplay } from "./display.js";
@@ -102,14 +102,7 @@ async function start() {
       if (message.type === "error") { say(message.error); display.changeAnswered(); }
       else if (message.type === "status") transport.status(message.status);
     },
-    connection(connection, detail) {
-      const box = $("connection");
-      box.dataset.state = connection;
-      box.querySelector(".text").textContent =
-        connection === "live" ? "live" : connection === "connecting" ? "connecting…" : "offline, reconnecting…";
-      box.title = detail;
-      document.body.classList.toggle("offline", connection !== "live");
-    },
+    connection: showConnection,
     open() {
       const state = store.get();
       if (state.epochs_per_frame !== 1) session.send({ type: "speed", epochs_per_frame: state.epochs_per_frame });

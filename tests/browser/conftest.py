@@ -79,3 +79,34 @@ def phone(browser, server, errors):
     page, context = _watched_page(browser, server, errors, PHONE)
     yield page
     context.close()
+
+
+class HeldStream:
+    """The page's stream through a relay that can hold the server's messages back: a stand-in for a slow
+    compilation, to see what the page shows meanwhile."""
+
+    def __init__(self, page) -> None:
+        self.page_side = None
+        self.holding = False
+        self.held: list = []
+        page.route_web_socket("**/stream", self._route)
+
+    def _route(self, ws) -> None:
+        self.page_side = ws
+        ws.connect_to_server().on_message(
+            lambda message: self.held.append(message) if self.holding else ws.send(message))
+
+    def hold(self) -> None:
+        self.holding = True
+
+    def release(self) -> None:
+        """Send on what was held, in order, and hold nothing more."""
+        self.holding = False
+        for message in self.held:
+            self.page_side.send(message)
+        self.held.clear()
+
+
+@pytest.fixture
+def held_stream(page) -> HeldStream:
+    return HeldStream(page)

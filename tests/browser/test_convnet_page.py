@@ -347,32 +347,15 @@ def test_the_layer_view_shows_every_stage_and_measures_it_again_when_paused(page
     assert errors == []
 
 
-def test_preparing_shows_while_frames_are_held_back(page, errors):
+def test_preparing_shows_while_frames_are_held_back(page, errors, held_stream):
     """Frames held back by the test stand in for a slow compilation: the note shows, then goes."""
-    relay = {"page_side": None, "holding": False, "held": []}
-
-    def route(ws):
-        relay["page_side"] = ws
-        server = ws.connect_to_server()
-
-        def from_server(message):
-            if relay["holding"]:
-                relay["held"].append(message)
-            else:
-                ws.send(message)
-
-        server.on_message(from_server)
-
-    page.route_web_socket("**/stream", route)
     Lab(page).open()
     expect(page.locator("#preparing")).to_be_hidden()
-    relay["holding"] = True
+    held_stream.hold()
     page.click('#conv-layers li[data-layer="1"] .remove')
     expect(page.locator("#preparing")).to_be_visible()
     expect(page.locator("#preparing")).to_contain_text("Preparing")
-    relay["holding"] = False
-    for message in relay["held"]:
-        relay["page_side"].send(message)
+    held_stream.release()
     expect(page.locator("#preparing")).to_be_hidden(timeout=COMPILE_MS)
     expect(page.locator("#strip > li")).to_have_count(4)
     assert errors == []

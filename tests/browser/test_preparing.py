@@ -28,33 +28,16 @@ def test_a_new_depth_shows_preparing_until_its_frame_arrives(page, errors):
     assert errors == []
 
 
-def test_preparing_shows_while_frames_are_held_back(page, errors):
+def test_preparing_shows_while_frames_are_held_back(page, errors, held_stream):
     """Frames held back by the test stand in for a slow compilation: the note shows, then goes."""
-    relay = {"page_side": None, "holding": False, "held": []}
-
-    def route(ws):
-        relay["page_side"] = ws
-        server = ws.connect_to_server()
-
-        def from_server(message):
-            if relay["holding"]:
-                relay["held"].append(message)
-            else:
-                ws.send(message)
-
-        server.on_message(from_server)
-
-    page.route_web_socket("**/stream", route)
     page.goto(f"{page.base_url}/")
     expect(page.locator("#connection")).to_have_attribute("data-state", "live")
     expect(page.locator("#preparing")).to_be_hidden()
-    relay["holding"] = True
+    held_stream.hold()
     page.click("#add-layer")
     expect(page.locator("#preparing")).to_be_visible()
     expect(page.locator("#preparing")).to_contain_text("Preparing")
-    relay["holding"] = False
-    for message in relay["held"]:
-        relay["page_side"].send(message)
+    held_stream.release()
     expect(page.locator("#preparing")).to_be_hidden(timeout=COMPILE_MS)
     expect(page.locator("canvas.neuron")).to_have_count(8)
     assert errors == []

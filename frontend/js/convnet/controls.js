@@ -5,7 +5,7 @@
  */
 import { $ } from "../dom.js";
 import { stated } from "../api.js";
-import { LEARNING_RATES, choose, describe, fill, nameOf, within } from "../controls.js";
+import { LEARNING_RATES, bindNumber, choose, fill, nameOf, within } from "../controls.js";
 
 const L2_RATES = [0, 0.00001, 0.0001, 0.001, 0.01, 0.1, 1]; // penalties on offer, within the bounds
 const SPEED_BASE = 2; // speeds on offer are its powers up to the limit (and the default)
@@ -48,19 +48,7 @@ export function bindSettings(options, change) {
 
   /** Number fields, typed in; the seed is a whole number. */
   const numbers = ["init_scale", "seed"];
-  for (const field of numbers) {
-    const input = $(idOf(field));
-    const bound = bounds[field];
-    const integer = field === "seed";
-    Object.assign(input, { min: bound.minimum ?? stated(bound.exclusiveMinimum), max: stated(bound.maximum), step: integer ? 1 : "any" });
-    input.addEventListener("change", () => {
-      const v = Number(input.value);
-      const ok = input.value !== "" && Number.isFinite(v) && within(bound, v) && (!integer || Number.isInteger(v));
-      input.setCustomValidity(ok ? "" : describe(bound) + (integer ? " A whole number." : ""));
-      if (ok) change({ [field]: v });
-      else input.reportValidity();
-    });
-  }
+  for (const field of numbers) bindNumber($(idOf(field)), bounds[field], field === "seed", (v) => change({ [field]: v }));
 
   const seeds = stated(bounds.seed.maximum);
   $("new-seed").addEventListener("click", () => change({ seed: Math.floor(Math.random() * Math.min(seeds, 1e5)) }));

@@ -5,7 +5,7 @@
  * a new network first rebuilds the pictures' DOM, then every frame paints canvases and changes text that
  * changed. Canvases are painted before any text is set, so no frame forces a layout in between.
  */
-import { $ } from "../dom.js";
+import { $, setText } from "../dom.js";
 import { decodeFrame } from "../protocol.js";
 import { drawGradientFlow, drawLayerBars, drawLegend, drawLoss } from "../charts.js";
 import { drawAccuracy } from "./curves.js";
@@ -105,11 +105,6 @@ export function createDisplay(parts, current, options) {
     shown = next;
   }
 
-  /** Text that changes only when its value does. @param {string} id @param {string} value */
-  function text(id, value) {
-    const el = $(id);
-    if (el.textContent !== value) el.textContent = value;
-  }
   const number = (/** @type {number | null | undefined} */ v) => (v == null ? "–" : v < 0.001 ? v.toExponential(1) : v.toFixed(3));
   const percent = (/** @type {number | null | undefined} */ v) => (v == null ? "–" : `${(v * 100).toFixed(1)}%`);
 
@@ -140,18 +135,18 @@ export function createDisplay(parts, current, options) {
     let guess = 0;
     for (let i = 1; i < probabilities.length; i++) if (probabilities[i] > probabilities[guess]) guess = i;
     const says = `It says ${classes[guess]} (${percent(probabilities[guess])})`;
-    text("prediction", says);
-    text("pad-prediction", index == null ? says : "Draw a digit: what the network says shows here.");
-    text("followed", index == null ? "Your drawing, prepared as the digits were" : `Test image ${index}: a ${classes[/** @type {number} */ (truth)]}`);
-    text("status-step", String(meta.step));
-    text("status-epoch", meta.epoch.toFixed(2));
-    text("train-loss", number(trainLoss));
-    text("test-loss", number(meta.test_loss));
-    text("test-accuracy", percent(meta.test_accuracy));
+    setText("prediction", says);
+    setText("pad-prediction", index == null ? says : "Draw a digit: what the network says shows here.");
+    setText("followed", index == null ? "Your drawing, prepared as the digits were" : `Test image ${index}: a ${classes[/** @type {number} */ (truth)]}`);
+    setText("status-step", String(meta.step));
+    setText("status-epoch", meta.epoch.toFixed(2));
+    setText("train-loss", number(trainLoss));
+    setText("test-loss", number(meta.test_loss));
+    setText("test-accuracy", percent(meta.test_accuracy));
     cost += performance.now() - start;
     costFrames += 1;
     if (start - costShownAt > COST_EVERY_MS) {
-      text("draw-cost", (cost / costFrames).toFixed(1));
+      setText("draw-cost", (cost / costFrames).toFixed(1));
       cost = costFrames = 0;
       costShownAt = start;
     }

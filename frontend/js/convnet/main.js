@@ -8,7 +8,7 @@
  * pictures of every layer and the receptive fields), controls.js and layers.js (the settings), pad.js (the
  * drawing pad), mistakes.js, translation.js, layerview.js and history.js (the panels with state of their own).
  */
-import { $, say } from "../dom.js";
+import { $, say, showConnection } from "../dom.js";
 import { openSession } from "../session.js";
 import { bindTransport } from "../transport.js";
 import { followVisualOrder } from "../layout.js";
@@ -89,14 +89,7 @@ async function start() {
       if (message.type === "error") { say(message.error); display.changeAnswered(); }
       else if (message.type === "status") transport.status(message.status);
     },
-    connection(connection, detail) {
-      const box = $("connection");
-      box.dataset.state = connection;
-      box.querySelector(".text").textContent =
-        connection === "live" ? "live" : connection === "connecting" ? "connecting…" : "offline, reconnecting…";
-      box.title = detail;
-      document.body.classList.toggle("offline", connection !== "live");
-    },
+    connection: showConnection,
     open(created) {
       const state = store.get();
       session.send({ type: "speed", steps_per_frame: state.steps_per_frame });
