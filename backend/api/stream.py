@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import weakref
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Callable, Literal, Union
 
@@ -337,24 +338,64 @@ async def serve(ws: WebSocket, session: LiveSession | None, lab: Lab, settings: 
         session.touch()
 
 
+class Inbox:
+    """A stream's validated client messages, waiting their turn in arrival order. A config change that
+    arrives while another waits merges into it (the later value of a field wins): a burst of changes, made
+    faster than each new network shape compiles, builds one network rather than each in turn."""
+
+    def __init__(self) -> None:
+        self.messages: deque[dict | None] = deque()
+        self.arrived = asyncio.Event()
+
+    def put(self, message: dict | None) -> None:
+        """Queue a message; None: the connection ended."""
+        last = self.messages[-1] if self.messages else None
+        if message is not None and last is not None and last["type"] == message["type"] == "config":
+            last["config"] = {**last["config"], **message["config"]}
+        else:
+            self.messages.append(message)
+        self.arrived.set()
+
+    async def get(self) -> dict | None:
+        while not self.messages:
+            self.arrived.clear()
+            await self.arrived.wait()
+        return self.messages.popleft()
+
+
+async def _read(ws: WebSocket, viewer: Viewer, settings: Settings, inbox: Inbox) -> None:
+    """Validate what the client sends into the inbox, answering what is wrong at once, until it hangs up."""
+    try:
+        while True:
+            event = await ws.receive()
+            if event["type"] == "websocket.disconnect":
+                return
+            text = event.get("text")
+            if text is None:
+                viewer.say({"type": "error", "error": "messages must be JSON text"})
+                continue
+            if len(text) > settings.max_message_bytes:
+                viewer.say({"type": "error", "error": f"message larger than {settings.max_message_bytes} bytes"})
+                continue
+            try:
+                inbox.put(ClientMessage.validate_json(text).model_dump())
+            except ValidationError as error:
+                viewer.say({"type": "error", "error": describe(error)})
+    except (WebSocketDisconnect, RuntimeError):  # the peer went: expected, not news
+        return
+    finally:
+        inbox.put(None)
+
+
 async def _receive(ws: WebSocket, ch: Channel, viewer: Viewer, settings: Settings) -> None:
-    while True:
-        event = await ws.receive()
-        if event["type"] == "websocket.disconnect":
-            return
-        text = event.get("text")
-        if text is None:
-            viewer.say({"type": "error", "error": "messages must be JSON text"})
-            continue
-        if len(text) > settings.max_message_bytes:
-            viewer.say({"type": "error", "error": f"message larger than {settings.max_message_bytes} bytes"})
-            continue
-        try:
-            message = ClientMessage.validate_json(text).model_dump()
-        except ValidationError as error:
-            viewer.say({"type": "error", "error": describe(error)})
-            continue
-        if ch.session.closed:
-            viewer.say({"type": "error", "error": "the session was deleted"})
-            return
-        await handle(ch, message, viewer, settings)
+    """Carry out the client's messages one at a time, in order, while reading goes on (Inbox)."""
+    inbox = Inbox()
+    reader = asyncio.create_task(_read(ws, viewer, settings, inbox))
+    try:
+        while (message := await inbox.get()) is not None:
+            if ch.session.closed:
+                viewer.say({"type": "error", "error": "the session was deleted"})
+                return
+            await handle(ch, message, viewer, settings)
+    finally:
+        reader.cancel()

@@ -1,6 +1,7 @@
 """The WebSocket stream through TestClient: real frames decoded, commands, errors, limits."""
 from __future__ import annotations
 
+import asyncio
 import json
 
 import numpy as np
@@ -8,7 +9,7 @@ import pytest
 from starlette.websockets import WebSocketDisconnect
 
 from backend.api.encoding import decode, quantise
-from backend.api.stream import Viewer
+from backend.api.stream import Inbox, Viewer
 
 
 def binary(ws):
@@ -276,3 +277,25 @@ def test_deleting_a_watched_session_closes_its_streams_as_no_such_session(client
             while True:
                 ws.receive_bytes()
     assert closed.value.code == 1008
+
+
+def test_config_changes_waiting_their_turn_merge_into_one():
+    """A burst of changes made while a network compiles builds one network: the later value of a field wins,
+    and a message of another kind between two changes keeps them apart."""
+
+    async def drain(inbox):
+        return [await inbox.get() for _ in range(len(inbox.messages))]
+
+    inbox = Inbox()
+    inbox.put({"type": "config", "config": {"hidden_layers": [4], "learning_rate": 0.1}})
+    inbox.put({"type": "config", "config": {"hidden_layers": [5]}})
+    inbox.put({"type": "config", "config": {"activation": "relu"}})
+    inbox.put({"type": "play"})
+    inbox.put({"type": "config", "config": {"hidden_layers": [6]}})
+    inbox.put(None)
+    assert asyncio.run(drain(inbox)) == [
+        {"type": "config", "config": {"hidden_layers": [5], "learning_rate": 0.1, "activation": "relu"}},
+        {"type": "play"},
+        {"type": "config", "config": {"hidden_layers": [6]}},
+        None,
+    ]
