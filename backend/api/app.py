@@ -13,8 +13,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from ..engine import run
-from ..engine.convnet.config import ConvConfig
-from ..engine.convnet.run import ConvRun, warm_up as convnet_warm_up
+from ..engine.convnet.run import ConvRun
 from ..engine.run import Run
 from ..engine.executables import keep_executables
 from ..engine.config import Config
@@ -38,15 +37,12 @@ def warmup_networks(settings: Settings) -> list[Config]:
 async def _warm_up(app: FastAPI, settings: Settings) -> None:
     """Compile every network's programs on every worker at once, the default's first in the queue: compiles
     run in parallel (one compile alone leaves the second core idle), and programs two networks share are
-    made once (executables.Program). Then, the server ready, the ConvNet lab's default network's."""
+    made once (executables.Program)."""
     loop = asyncio.get_running_loop()
     networks = warmup_networks(settings)
     await asyncio.gather(*(loop.run_in_executor(app.state.pool, run.warm_up, config) for config in networks))
     app.state.ready.set()
     log.info("layerlab: compiled programs ready")
-    if networks:  # the ConvNet lab's default network next, after ready: its first visitor seldom waits
-        await loop.run_in_executor(app.state.pool, convnet_warm_up, ConvConfig())
-        log.info("layerlab: the ConvNet lab's default network ready")
 
 
 async def _expire(app: FastAPI) -> None:

@@ -11,7 +11,7 @@ from backend.engine.convnet import program
 from backend.engine.convnet.config import ConvConfig
 from backend.engine.convnet.layerview import layer_view, representations
 from backend.engine.convnet.network import forward
-from backend.engine.convnet.run import ConvRun, warm_up
+from backend.engine.convnet.run import ConvRun
 from backend.engine.convnet.training import Hyper, objective, steps_per_epoch
 from backend.engine.network import ACTIVATION_INDEX
 
@@ -168,8 +168,12 @@ def test_on_shapes_the_layers_make_linearly_separable_what_the_pixels_are_not():
     assert probes["dense 1"] > 0.9 and probes["conv 2"] > probes["pixels"] + 0.2, probes
 
 
-def test_after_the_warm_up_the_default_network_compiles_nothing_whatever_it_is_asked():
-    warm_up(ConvConfig())
+def test_once_a_shape_has_compiled_nothing_compiles_again_whatever_its_network_is_asked():
+    """A shape compiles on first use (behind the page's "preparing" note); after that, no setting that keeps
+    the shape, no image followed and no measurement compiles anything."""
+    first = ConvRun(ConvConfig())
+    first.train(1)
+    first.predict(first.images.test[0][:1])
     traces = dict(program.TRACES)
     run = ConvRun(ConvConfig(seed=4))
     run.train(3)

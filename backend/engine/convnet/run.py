@@ -154,14 +154,6 @@ class ConvRun:
                 for k in shifts]
 
 
-def warm_up(config: ConvConfig) -> None:
-    """Make ready the programs a run of `config` calls: its frames (with training or without) and `represent`
-    (predictions, a drawing's, the translation curve and the layer view)."""
-    run = ConvRun(config)
-    run.train(1)
-    run.predict(run.images.test[0][:1])
-
-
 def _finite(value) -> float | None:
     value = float(value)
     return value if np.isfinite(value) else None
