@@ -65,7 +65,8 @@ async def answer_changes(url: str, rounds: int) -> list[tuple[float, dict]]:
             sent = time.perf_counter()
             await ws.send(json.dumps({"type": "config", "config": change}))
             while not (isinstance(message := await ws.recv(), str) and json.loads(message)["type"] == "config"):
-                pass
+                if isinstance(message, str) and json.loads(message)["type"] == "error":
+                    raise SystemExit(f"the server refused {change}: {json.loads(message)['error']}")
             await next_frame(ws)
             delays.append((time.perf_counter() - sent, change))
     return delays

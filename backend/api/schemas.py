@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from ..engine.config import MAX_SEED, Config, Finite
 from ..engine.convnet.config import ConvConfig
+from ..engine.convnet.export import FORMAT as CONVNET_FORMAT, VERSION as CONVNET_VERSION
 from ..engine.convnet.images import SIDES
 from ..engine.convnet.network import MAX_DENSE_UNITS, MAX_FILTERS
 from ..engine.fields import FIELDS
@@ -184,13 +185,13 @@ class ConvLeaf(Leaf):
 
 
 class ConvExport(Strict):
-    format: Literal["layerlab-convnet-export"] = "layerlab-convnet-export"
-    version: Literal[1] = 1
+    format: Literal[CONVNET_FORMAT] = CONVNET_FORMAT
+    version: Literal[CONVNET_VERSION] = CONVNET_VERSION
     config: ConvConfig
     step: int = Field(ge=0, description="mini-batches trained")
     status: Literal["paused", "running", "diverged"]
-    history: list[list[float | None]] = Field(max_length=4096,
-                                              description="[step, train loss, test loss, test accuracy]")
+    history: list[Annotated[list[float | None], Field(min_length=4, max_length=4)]] = Field(
+        max_length=4096, description="[step, train loss, test loss, test accuracy] per frame")
     state: list[ConvLeaf] = Field(max_length=256, description="the training state's leaves in pytree order")
 
 

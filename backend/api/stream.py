@@ -287,6 +287,10 @@ async def handle(ch: Channel, message: dict, viewer: Viewer, settings: Settings)
         try:
             config = ch.lab.config.model_validate(merged)
         except ValidationError as error:
+            if len(message.get("parts", ())) > 1:  # merged changes, one of them bad: each on its own
+                for part in message["parts"]:
+                    await handle(ch, {"type": "config", "config": part}, viewer, settings)
+                return
             viewer.say({"type": "error", "error": describe(error)})
             return
         restarted = await session.reconfigure(config)
@@ -338,28 +342,41 @@ async def serve(ws: WebSocket, session: LiveSession | None, lab: Lab, settings: 
         session.touch()
 
 
+MAX_WAITING = 16  # client messages a stream holds unread at most: beyond it, reading waits (TCP pushes back)
+
+
 class Inbox:
     """A stream's validated client messages, waiting their turn in arrival order. A config change that
     arrives while another waits merges into it (the later value of a field wins): a burst of changes, made
-    faster than each new network shape compiles, builds one network rather than each in turn."""
+    faster than each new network shape compiles, builds one network rather than each in turn. The merged
+    message keeps its parts, so that one bad change does not sink the good ones (handle)."""
 
     def __init__(self) -> None:
         self.messages: deque[dict | None] = deque()
         self.arrived = asyncio.Event()
+        self.taken = asyncio.Event()
 
     def put(self, message: dict | None) -> None:
         """Queue a message; None: the connection ended."""
         last = self.messages[-1] if self.messages else None
         if message is not None and last is not None and last["type"] == message["type"] == "config":
+            last["parts"] = [*last.get("parts", [last["config"]]), message["config"]]
             last["config"] = {**last["config"], **message["config"]}
         else:
             self.messages.append(message)
         self.arrived.set()
 
+    async def room(self) -> None:
+        """Wait until fewer than MAX_WAITING messages wait."""
+        while len(self.messages) >= MAX_WAITING:
+            self.taken.clear()
+            await self.taken.wait()
+
     async def get(self) -> dict | None:
         while not self.messages:
             self.arrived.clear()
             await self.arrived.wait()
+        self.taken.set()
         return self.messages.popleft()
 
 
@@ -367,6 +384,7 @@ async def _read(ws: WebSocket, viewer: Viewer, settings: Settings, inbox: Inbox)
     """Validate what the client sends into the inbox, answering what is wrong at once, until it hangs up."""
     try:
         while True:
+            await inbox.room()
             event = await ws.receive()
             if event["type"] == "websocket.disconnect":
                 return

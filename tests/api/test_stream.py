@@ -9,7 +9,9 @@ import pytest
 from starlette.websockets import WebSocketDisconnect
 
 from backend.api.encoding import decode, quantise
-from backend.api.stream import Inbox, Viewer
+from backend.api.stream import MAX_WAITING, PLAYGROUND, Inbox, Viewer, channel, handle
+from backend.engine.run import Run
+from backend.settings import Settings
 
 
 def binary(ws):
@@ -293,9 +295,48 @@ def test_config_changes_waiting_their_turn_merge_into_one():
     inbox.put({"type": "play"})
     inbox.put({"type": "config", "config": {"hidden_layers": [6]}})
     inbox.put(None)
-    assert asyncio.run(drain(inbox)) == [
-        {"type": "config", "config": {"hidden_layers": [5], "learning_rate": 0.1, "activation": "relu"}},
-        {"type": "play"},
-        {"type": "config", "config": {"hidden_layers": [6]}},
-        None,
-    ]
+    first, *rest = asyncio.run(drain(inbox))
+    assert first["config"] == {"hidden_layers": [5], "learning_rate": 0.1, "activation": "relu"}
+    assert first["parts"] == [{"hidden_layers": [4], "learning_rate": 0.1}, {"hidden_layers": [5]},
+                              {"activation": "relu"}]
+    assert rest == [{"type": "play"}, {"type": "config", "config": {"hidden_layers": [6]}}, None]
+
+
+class Heard:
+    """A viewer that keeps what it is told."""
+
+    def __init__(self) -> None:
+        self.said: list[dict] = []
+
+    def say(self, message: dict) -> None:
+        self.said.append(message)
+
+
+def test_a_bad_change_merged_with_good_ones_does_not_sink_them(client, session_id):
+    """Merged changes that fail together are carried out one by one: the good ones apply, the bad one is
+    refused with its error."""
+    with client.websocket_connect(f"/api/sessions/{session_id}/stream") as ws:
+        binary(ws), binary(ws)
+        ch = channel(client.app.state.registry.get(session_id, Run), PLAYGROUND)
+        merged = {"type": "config", "config": {"learning_rate": 0.1, "hidden_layers": [99], "activation": "relu"},
+                  "parts": [{"learning_rate": 0.1}, {"hidden_layers": [99]}, {"activation": "relu"}]}
+        viewer = Heard()
+        client.portal.call(handle, ch, merged, viewer, Settings())
+    config = client.get(f"/api/sessions/{session_id}").json()["config"]
+    assert config["learning_rate"] == 0.1 and config["activation"] == "relu" and config["hidden_layers"] == [4, 2]
+    assert len(viewer.said) == 1 and "hidden_layers" in viewer.said[0]["error"]
+
+
+def test_reading_waits_while_the_inbox_is_full():
+    async def fill():
+        inbox = Inbox()
+        for _ in range(MAX_WAITING):
+            inbox.put({"type": "play"})
+        waiting = asyncio.create_task(inbox.room())
+        await asyncio.sleep(0)
+        blocked = not waiting.done()
+        await inbox.get()
+        await asyncio.wait_for(waiting, 1)
+        return blocked
+
+    assert asyncio.run(fill())

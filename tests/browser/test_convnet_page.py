@@ -309,6 +309,7 @@ def test_the_translation_curve_and_an_mlp_beside_it(page, errors):
     requests: list[tuple[str, str, int]] = []
     page.on("requestfinished", lambda r: requests.append((r.method, r.url, r.response().status)))
     lab.train(30)
+    page.locator("#translation").scroll_into_view_if_needed()  # measured only while on screen
     expect(page.locator('#translation-table tr[data-curve="convnet"] td')).to_have_count(4)
     page.click("#compare")
     expect(page.locator('#translation-table tr[data-curve="mlp"] td')).to_have_count(4, timeout=COMPILE_MS)
@@ -330,8 +331,13 @@ PROBES = """() => Object.fromEntries([...document.querySelectorAll('.view-stage'
   .map(f => [f.dataset.stage, parseFloat(f.querySelector('.probe').textContent)]))"""
 
 
-def test_the_layer_view_shows_every_stage_and_measures_it_again_when_paused(page, errors):
+def test_the_layer_view_shows_every_stage_measured_while_on_screen(page, errors):
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if r.url.endswith("/layer-view") else None)
     lab = Lab(page).open()
+    lab.train(5)
+    assert asked == []  # off screen: not measured (each costs the server tens of milliseconds)
+    page.locator("#view-stages").scroll_into_view_if_needed()
     names = ["pixels", "conv 1", "conv 2", "dense 1"]
     page.wait_for_function(f"Object.keys(({PROBES})()).join() === {json.dumps(','.join(names))}", timeout=COMPILE_MS)
     untrained = page.evaluate(PROBES)
@@ -341,7 +347,8 @@ def test_the_layer_view_shows_every_stage_and_measures_it_again_when_paused(page
       let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; })""")
     assert len(dots) == 4 and min(dots) > 100  # hundreds of test images' dots on each
     expect(page.locator("#view-legend span")).to_have_count(10)
-    lab.train(60)  # pausing measures the paused network
+    lab.train(60)
+    page.locator("#view-stages").scroll_into_view_if_needed()  # back on screen: the paused network is measured
     page.wait_for_function(f"({PROBES})()['dense 1'] > {untrained['dense 1']}", timeout=COMPILE_MS)
     assert page.evaluate(PROBES)["pixels"] == untrained["pixels"]  # the pixels do not learn
     assert errors == []

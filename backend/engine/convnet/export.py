@@ -11,7 +11,8 @@ from . import program
 from .config import ConvConfig
 from .run import ConvRun
 
-FORMAT = "layerlab-convnet-export"
+FORMAT = "layerlab-convnet-export"  # what a document says it is
+VERSION = 1  # of its layout
 
 
 def export_run(run: ConvRun) -> dict:
@@ -19,7 +20,7 @@ def export_run(run: ConvRun) -> dict:
     state = program.state_layout(run.shape).unpack_host(np.asarray(run.packed))
     return {
         "format": FORMAT,
-        "version": 1,
+        "version": VERSION,
         "config": run.config.model_dump(),
         "step": run.step,
         "status": "diverged" if run.status == "diverged" else "paused",

@@ -15,12 +15,13 @@ import numpy as np
 from .run import ConvRun
 
 PROBE_ALPHA = 1.0  # the probe's ridge strength (scikit-learn's alpha, on the summed squared error)
+PCA_SEED = 0  # scikit-learn's randomised solver (over 500 images) then gives one view per network
 
 
 class Stage(NamedTuple):
     name: str  # "pixels", "conv 1", …, "dense 1", …
     units: int
-    probe_accuracy: float  # on the test images
+    probe_accuracy: float  # on the test images; NaN where the network's values are beyond measuring
     projection: np.ndarray  # (n_test, 2) the test images, scaled into [-1, 1]
 
 
@@ -53,13 +54,23 @@ def layer_view(seen: Representations) -> list[Stage]:
 
 def _stage(name: str, train: np.ndarray, test: np.ndarray, train_labels: np.ndarray,
            test_labels: np.ndarray) -> Stage:
+    from numpy.linalg import LinAlgError
     from sklearn.decomposition import PCA  # where first used, as images.py imports scikit-learn
     from sklearn.linear_model import RidgeClassifier
 
+    # float64: a network driven far off (a learning rate of 10) can hold finite float32 activations whose
+    # squares overflow float32 inside the fits.
+    train, test = train.astype(np.float64), test.astype(np.float64)
+    unmeasured = Stage(name, train.shape[1], float("nan"), np.zeros((len(test), 2), np.float32))
     if not (np.all(np.isfinite(train)) and np.all(np.isfinite(test))):  # a diverged network
-        return Stage(name, train.shape[1], float("nan"), np.zeros((len(test), 2), np.float32))
-    probe = RidgeClassifier(alpha=PROBE_ALPHA).fit(train, train_labels)
-    projection = PCA(n_components=2).fit(train).transform(test)
+        return unmeasured
+    try:
+        probe = RidgeClassifier(alpha=PROBE_ALPHA).fit(train, train_labels)
+        projection = PCA(n_components=2, random_state=PCA_SEED).fit(train).transform(test)
+        accuracy = float(probe.score(test, test_labels))
+    except (ValueError, LinAlgError):  # values beyond what even float64 fits hold
+        return unmeasured
     scale = np.max(np.abs(projection))
-    return Stage(name, train.shape[1], float(probe.score(test, test_labels)),
-                 (projection / scale if scale > 0 else projection).astype(np.float32))
+    if not np.isfinite(scale):
+        return unmeasured
+    return Stage(name, train.shape[1], accuracy, (projection / scale if scale > 0 else projection).astype(np.float32))

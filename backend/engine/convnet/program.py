@@ -98,14 +98,14 @@ def train(state: jax.Array, hyper: jax.Array, train_images: jax.Array, train_lab
     return state_layout(shape).pack(trained), frame_layout(shape, len(test_labels)).pack(frame)
 
 
-PREDICT_CHUNK = 16  # images a represent call takes: any number goes in chunks of this, the last padded
+REPRESENT_CHUNK = 16  # images a represent call takes: any number goes in chunks of this, the last padded
 
 
 @kept_program
 @partial(jax.jit, static_argnames="shape")
 def represent(state: jax.Array, hyper: jax.Array, images: jax.Array, *, shape: Shape) -> jax.Array:
-    """Every stage's view of images (PREDICT_CHUNK, side, side), flattened and side by side
-    (PREDICT_CHUNK, sum of shape.stage_sizes()): each convolutional layer's maps after its pooling, each
+    """Every stage's view of images (REPRESENT_CHUNK, side, side), flattened and side by side
+    (REPRESENT_CHUNK, sum of shape.stage_sizes()): each convolutional layer's maps after its pooling, each
     dense layer's activations, then the logits. One program serves predictions and the layer view."""
     TRACES["convnet.represent", shape] += 1
     params = state_layout(shape).unpack(state).params

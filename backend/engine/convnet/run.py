@@ -6,13 +6,12 @@ from dataclasses import dataclass
 
 import jax
 import numpy as np
-from scipy.special import softmax
 
 from . import program
 from .config import RESTARTING, ConvConfig
 from .frame import Frame
 from .images import DATASETS, DIRECTIONS, SIDES, ImageSet, shifted
-from .network import Shape, make_shape
+from .network import MAX_DENSE_UNITS, Shape, make_shape
 from ..run import in_chunks, recorded
 from .training import steps_per_epoch
 
@@ -134,15 +133,17 @@ class ConvRun:
 
     def represent(self, images: np.ndarray) -> list[np.ndarray]:
         """Every stage's view (Shape.stage_sizes) of images (n, side, side), each (n, units), the logits last;
-        in chunks of PREDICT_CHUNK (one program)."""
+        in chunks of REPRESENT_CHUNK (one program)."""
         images = np.asarray(images, np.float32).reshape(-1, self.shape.side, self.shape.side)
         columns = in_chunks(lambda part: program.represent(self.packed, self.hyper, part, shape=self.shape), images,
-                            program.PREDICT_CHUNK)
+                            program.REPRESENT_CHUNK)
         return np.split(columns, np.cumsum(self.shape.stage_sizes())[:-1], axis=1)
 
     def predict(self, images: np.ndarray) -> np.ndarray:
         """Class probabilities (n, classes) of images (n, side, side)."""
-        return softmax(self.represent(images)[-1], axis=1)
+        logits = self.represent(images)[-1]
+        exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return exp / exp.sum(axis=1, keepdims=True)
 
     def translation(self, shifts: range) -> list[float]:
         """Test accuracy with every test image shifted by each of `shifts` pixels (zero-filled), the mean over
@@ -152,6 +153,15 @@ class ConvRun:
         return [accuracy(images) if k == 0 else float(np.mean([accuracy(shifted(images, k * dr, k * dc))
                                                              for dr, dc in DIRECTIONS]))
                 for k in shifts]
+
+
+def similar_mlp(config: ConvConfig) -> ConvConfig:
+    """The same config as an MLP on the pixels: one hidden layer with about as many parameters as its network
+    (what the translation claim compares a ConvNet with), as wide as a dense layer may be at most."""
+    shape = shape_of(config, len(DATASETS[config.dataset](config.seed).classes))
+    inputs = shape.side**2
+    units = round((sum(shape.parameter_counts()) - shape.classes) / (inputs + 1 + shape.classes))
+    return config.model_copy(update={"conv_layers": [], "dense_layers": [min(max(units, 1), MAX_DENSE_UNITS)]})
 
 
 def _finite(value) -> float | None:

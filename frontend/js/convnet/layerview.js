@@ -32,7 +32,7 @@ export function createLayerView(parts, lab) {
     stages = view && view.stages;
     step = at;
     build();
-  }, { id: lab.id, everyMs: REFRESH_MS });
+  }, { id: lab.id, everyMs: REFRESH_MS, panel: parts.stages.parentElement ?? parts.stages });
 
   /** One figure per stage: its name and size, the projection, the probe's accuracy. */
   function build() {

@@ -27,7 +27,7 @@ export function createTranslation(parts, lab) {
     own = curve && { ...curve, step: at };
     if (!curve) mlp = null;
     draw();
-  }, { id: lab.id, everyMs: REFRESH_MS });
+  }, { id: lab.id, everyMs: REFRESH_MS, panel: parts.canvas });
 
   function draw() {
     const { context, width, height } = prepare(parts.canvas);
