@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.convnet.network import receptive_fields
+from ..engine.convnet.network import receptive_fields, similar_units
 from ..engine.convnet.run import ConvRun, Snapshot
 from .encoding import encode_arrays, quantise
 
@@ -41,7 +41,8 @@ class ConvFrameEncoder:
 
 def network_info(run: ConvRun) -> dict:
     """What a run's network and images are, as JSON: the class names, every weight layer (its kind, weight
-    shape, parameter count and sides), every unit's receptive field, and mini-batches an epoch. It changes
+    shape, parameter count and sides), every unit's receptive field, mini-batches an epoch, and the dense
+    layers of an MLP of about as many parameters (the translation curve's comparison). It changes
     only when the run is rebuilt: the session reply and every images message carry it."""
     shape, sides = run.shape, run.shape.sides()
     kinds = ["conv"] * len(shape.conv) + ["dense"] * len(shape.dense) + ["output"]
@@ -50,7 +51,7 @@ def network_info(run: ConvRun) -> dict:
               for i, (kind, weights, count) in enumerate(zip(kinds, shape.weight_shapes(), shape.parameter_counts()))]
     fields = [{name: table.tolist() for name, table in layer.items()} for layer in receptive_fields(shape)]
     return {"classes": list(run.images.classes), "layers": layers, "receptive_fields": fields,
-            "steps_per_epoch": run.steps_per_epoch}
+            "steps_per_epoch": run.steps_per_epoch, "mlp_dense_layers": [similar_units(shape)]}
 
 
 def encode_images(run: ConvRun, *, data_version: int) -> bytes:

@@ -205,6 +205,8 @@ class ConvSession(BaseModel):
         description="per convolutional layer, 'maps' and 'pooled': for every unit [row][col] the input pixels "
                     "it sees, [top, left, bottom, right] with bottom and right exclusive")
     steps_per_epoch: int = Field(description="mini-batches a pass over the training images takes")
+    mlp_dense_layers: list[int] = Field(
+        description="the dense layers of an MLP on the pixels with about as many parameters as this network")
 
 
 class ConvSessionUpdate(ConvSession):

@@ -272,3 +272,14 @@ def test_an_import_that_does_not_fit_its_config_is_refused(client, lab):
     wrong_format = client.post("/api/convnet/sessions/import", json={**document, "format": "layerlab-export"})
     assert wrong_format.status_code == 422
     assert len(client.app.state.registry) == sessions  # nothing was made
+
+
+def test_a_session_names_the_mlp_of_as_many_parameters(client, lab):
+    """What the page's translation comparison trains: one hidden layer, about as many parameters."""
+    (units,) = lab["mlp_dense_layers"]
+    mlp = client.post("/api/convnet/sessions", json={"conv_layers": [], "dense_layers": [units]}).json()
+    try:
+        ours, theirs = (sum(layer["parameters"] for layer in s["layers"]) for s in (lab, mlp))
+        assert abs(theirs - ours) <= 64 + 1 + 10  # within one unit's worth of parameters
+    finally:
+        client.delete(base(mlp))

@@ -307,23 +307,28 @@ def test_a_phone_has_no_sideways_scrolling_and_a_tap_shows_a_field(browser, serv
 
 def test_the_translation_curve_and_an_mlp_beside_it(page, errors):
     lab = Lab(page).open()
-    requests: list[tuple[str, str, int]] = []
-    page.on("requestfinished", lambda r: requests.append((r.method, r.url, r.response().status)))
+    requests: list[tuple[str, str, int | str | None]] = []  # method, URL, then a POST's body, another's status
+    page.on("requestfinished", lambda r: requests.append(
+        (r.method, r.url, r.post_data if r.method == "POST" else r.response().status)))
     lab.train(30)
     page.locator("#translation").scroll_into_view_if_needed()  # measured only while on screen
     expect(page.locator('#translation-table tr[data-curve="convnet"] td')).to_have_count(4)
     page.click("#compare")
     expect(page.locator('#translation-table tr[data-curve="mlp"] td')).to_have_count(4, timeout=COMPILE_MS)
     expect(page.locator("#compare")).to_be_enabled()
-    made = [url for method, url, status in requests if method == "POST" and url.endswith("/api/convnet/sessions")]
+    made = [body for method, url, body in requests if method == "POST" and url.endswith("/api/convnet/sessions")]
     assert len(made) == 1
+    mlp_config = json.loads(made[0])
+    assert mlp_config["conv_layers"] == [] and mlp_config["dense_layers"] == lab.session()["mlp_dense_layers"]
     trained = [url for method, url, _ in requests if method == "POST" and url.endswith("/train")]
     mlp = trained[0].split("/sessions/")[1].split("/")[0]
     assert mlp != lab.session_id
     assert page.request.get(f"{page.base_url}/api/convnet/sessions/{mlp}").status == 404  # deleted
     assert ("DELETE", f"{page.base_url}/api/convnet/sessions/{mlp}", 204) in requests
     text = page.text_content('#translation-table tr[data-curve="mlp"]')
-    assert text.startswith("MLP") and text.count("%") == 4
+    (units,) = mlp_config["dense_layers"]
+    parameters = (64 + 1) * units + (units + 1) * 10
+    assert text.startswith(f"MLP of {parameters:,} parameters") and text.count("%") == 4
     assert errors == []
 
 

@@ -164,6 +164,13 @@ def forward(params: Params, shape: Shape, activation: jax.Array, images: jax.Arr
     return Forward(x @ out.w + out.b, tuple(maps), tuple(pooled), tuple(dense))
 
 
+def similar_units(shape: Shape) -> int:
+    """The width of the one hidden layer that gives an MLP on the same pixels about as many parameters as a
+    network of `shape` (what the translation claim compares a ConvNet with); within 1..MAX_DENSE_UNITS."""
+    units = round((sum(shape.parameter_counts()) - shape.classes) / (shape.side**2 + 1 + shape.classes))
+    return min(max(units, 1), MAX_DENSE_UNITS)
+
+
 def receptive_field(shape: Shape, layer: int, pooled: bool, row: int, col: int) -> tuple[int, int, int, int]:
     """The input pixels a unit sees: (top, left, bottom, right), bottom and right exclusive, for the unit at
     (row, col) of convolutional layer `layer`'s maps, after its pooling if `pooled`. Exact: each pooling

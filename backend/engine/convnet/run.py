@@ -11,7 +11,7 @@ from . import program
 from .config import RESTARTING, ConvConfig
 from .frame import Frame
 from .images import DATASETS, DIRECTIONS, SIDES, ImageSet, shifted
-from .network import MAX_DENSE_UNITS, Shape, make_shape
+from .network import Shape, make_shape, similar_units
 from ..run import in_chunks, recorded
 from .training import steps_per_epoch
 
@@ -156,12 +156,9 @@ class ConvRun:
 
 
 def similar_mlp(config: ConvConfig) -> ConvConfig:
-    """The same config as an MLP on the pixels: one hidden layer with about as many parameters as its network
-    (what the translation claim compares a ConvNet with), as wide as a dense layer may be at most."""
+    """The same config as an MLP on the pixels of about as many parameters as its network (similar_units)."""
     shape = shape_of(config, len(DATASETS[config.dataset](config.seed).classes))
-    inputs = shape.side**2
-    units = round((sum(shape.parameter_counts()) - shape.classes) / (inputs + 1 + shape.classes))
-    return config.model_copy(update={"conv_layers": [], "dense_layers": [min(max(units, 1), MAX_DENSE_UNITS)]})
+    return config.model_copy(update={"conv_layers": [], "dense_layers": [similar_units(shape)]})
 
 
 def _finite(value) -> float | None:

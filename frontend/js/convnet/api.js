@@ -34,6 +34,7 @@ const BASE = "/api/convnet"; // every route of the lab is under this
  * @property {LayerInfo[]} layers
  * @property {FieldTable[]} receptive_fields  per convolutional layer
  * @property {number} steps_per_epoch
+ * @property {number[]} mlp_dense_layers  an MLP on the pixels with about as many parameters
  */
 
 /** Every choice and bound of the lab. @returns {Promise<LabOptions>} */

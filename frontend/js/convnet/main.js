@@ -50,7 +50,8 @@ async function start() {
   });
   const translation = createTranslation(
     { canvas: $("translation"), table: $("translation-table"), button: $("compare"), note: $("compare-note") },
-    { id: () => session.id(), config: () => configOf(store.get()), maxSteps: options.limits.max_steps, say },
+    { id: () => session.id(), config: () => configOf(store.get()), mlp: () => display.geometry()?.mlp_dense_layers,
+      maxSteps: options.limits.max_steps, say },
   );
   const view = createLayerView({ stages: $("view-stages"), legend: $("view-legend") }, { id: () => session.id() });
   const display = createDisplay({ inside, fields, mistakes, translation, view, history }, store.get, options);

@@ -2,8 +2,8 @@
 /**
  * The translation curve: test accuracy with every test image shifted by 0–3 pixels, measured by the server
  * (GET .../translation) when training pauses and every few seconds while it runs (measured.js); and, on
- * request, the same curve of an MLP (the same config without convolutional layers) trained in a session of
- * its own to the same step, drawn beside it. The numbers go in a table under the chart too.
+ * request, the same curve of an MLP on the pixels with about as many parameters (the server's
+ * mlp_dense_layers) trained in a session of its own to the same step, drawn beside it. The numbers go in a table under the chart too.
  */
 import { prepare } from "../charts.js";
 import { SESSIONS, deleteSession, getTranslation, train } from "./api.js";
@@ -11,20 +11,21 @@ import { measured } from "./measured.js";
 
 const REFRESH_MS = 3000; // while training, the curve is measured again after this long
 const PAD = { left: 40, right: 12, top: 12, bottom: 26 }; // px around the plot
-const CURVES = { convnet: { name: "this network", colour: "#1d2329" }, mlp: { name: "MLP", colour: "#f59322" } };
+const CURVES = { convnet: { colour: "#1d2329" }, mlp: { colour: "#f59322" } };
 
-/** @typedef {{shifts: number[], accuracy: number[], step: number}} Curve */
+/** @typedef {{shifts: number[], accuracy: number[], step: number, name: string}} Curve */
 
 /**
  * @param {{canvas: HTMLCanvasElement, table: HTMLTableElement, button: HTMLButtonElement, note: HTMLElement}} parts
- * @param {{id: () => string | null, config: () => Record<string, any>, maxSteps: number, say: (text: string) => void}} lab
+ * @param {{id: () => string | null, config: () => Record<string, any>, mlp: () => number[] | undefined,
+ *   maxSteps: number, say: (text: string) => void}} lab
  */
 export function createTranslation(parts, lab) {
   /** @type {Curve | null} */ let own = null;
   /** @type {Curve | null} */ let mlp = null;
   let step = 0;
   const measuring = measured(getTranslation, (curve, at) => {
-    own = curve && { ...curve, step: at };
+    own = curve && { ...curve, step: at, name: "this network" };
     if (!curve) mlp = null;
     draw();
   }, { id: lab.id, everyMs: REFRESH_MS, panel: parts.canvas });
@@ -60,7 +61,7 @@ export function createTranslation(parts, lab) {
       const th = document.createElement("th");
       const swatch = document.createElement("i");
       swatch.style.background = CURVES[kind].colour;
-      th.append(swatch, `${CURVES[kind].name} (step ${curve.step})`);
+      th.append(swatch, `${curve.name} (step ${curve.step})`);
       tr.append(th, ...curve.accuracy.map((a) => { const td = document.createElement("td"); td.textContent = `${(a * 100).toFixed(1)}%`; return td; }));
       return tr;
     });
@@ -74,14 +75,18 @@ export function createTranslation(parts, lab) {
     const target = step;
     let id = null;
     try {
-      id = (await SESSIONS.create({ ...lab.config(), conv_layers: [] })).id;
+      const dense = lab.mlp() ?? lab.config().dense_layers;
+      const made = /** @type {{id: string} & import("./api.js").Geometry} */ (
+        await SESSIONS.create({ ...lab.config(), conv_layers: [], dense_layers: dense }));
+      id = made.id;
+      const parameters = made.layers.reduce((sum, layer) => sum + layer.parameters, 0);
       let done = 0;
       while (done < target) {
         parts.note.textContent = `Training an MLP to step ${target}: ${done}…`;
         done = (await train(id, Math.min(lab.maxSteps, target - done))).step;
       }
       parts.note.textContent = "Measuring the MLP on shifted images…";
-      mlp = { ...(await getTranslation(id)), step: done };
+      mlp = { ...(await getTranslation(id)), step: done, name: `MLP of ${parameters.toLocaleString("en")} parameters` };
       parts.note.textContent = "";
       draw();
     } catch (error) {
