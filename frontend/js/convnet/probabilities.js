@@ -43,6 +43,7 @@ export function drawProbabilities(canvas, probabilities, classes, truth) {
     }
     context.fillStyle = "#5f6b76";
     context.textAlign = "left";
-    context.fillText(`${(p * 100).toFixed(p >= 0.995 || p < 0.1 ? 0 : 1)}%`, names + room + 6, mid);
+    // Rounded as the guess's text is; squeezed into its room when it reads "100.0%".
+    context.fillText(`${(p * 100).toFixed(p < 0.1 ? 0 : 1)}%`, names + room + 6, mid, VALUE_PX - 6);
   }
 }
