@@ -5,13 +5,13 @@
  * only replace data here; drawing happens once per animation frame, and only when something changed.
  */
 import { $, setText } from "./dom.js";
+import { createPreparing } from "./preparing.js";
 import { decodeFrame } from "./protocol.js";
 import { pointsOf } from "./output.js";
 import { drawGradientFlow, drawLayerBars, drawLoss } from "./charts.js";
 import { drawProbes, drawProjection } from "./layerview.js";
 
 const HISTORY_LIMIT = 2000; // samples kept for the charts; beyond it every other one is dropped
-const PREPARING_MS = 400; // a change unanswered this long shows the "preparing" note (a program compiles)
 
 /**
  * @typedef {import("./protocol.js").Frame} Frame
@@ -37,7 +37,7 @@ export function createDisplay(panels, current) {
   /** @type {Sample[]} */ const samples = [];
   let dataVersion = -1;
   let dirty = true;
-  /** @type {number | null} */ let awaitingSince = performance.now(); // since when a frame for the current settings is awaited
+  const preparing = createPreparing($("preparing"));
   /** @type {import("./network.js").Hover} */ let hover = null;
 
   /** Add a frame to the charts' history: a new build or an earlier epoch starts it again. @param {Frame} next */
@@ -75,7 +75,7 @@ export function createDisplay(panels, current) {
     record(next);
     const state = current();
     const expected = [state.features.length, ...state.hidden_layers, 1];
-    if (awaitingSince !== null && JSON.stringify(next.meta.layer_sizes) === JSON.stringify(expected)) awaitingSince = null;
+    if (preparing.awaiting() && JSON.stringify(next.meta.layer_sizes) === JSON.stringify(expected)) preparing.answered();
     frame = next;
     return next;
   }
@@ -102,9 +102,7 @@ export function createDisplay(panels, current) {
 
   function draw() {
     requestAnimationFrame(draw);
-    const preparing = awaitingSince !== null && performance.now() - awaitingSince > PREPARING_MS;
-    const note = $("preparing");
-    if (note.hidden === preparing) note.hidden = !preparing;
+    preparing.show();
     if (!dirty || !frame) return;
     dirty = false;
     const meta = frame.meta;
@@ -138,9 +136,9 @@ export function createDisplay(panels, current) {
     /** The data points last received. */
     points: () => points,
     /** A change went to the server: if its frame is slow to come, say the server is preparing. */
-    changeSent() { awaitingSince = performance.now(); },
+    changeSent: preparing.sent,
     /** The server answered the change otherwise (refused it): no frame is coming for it. */
-    changeAnswered() { awaitingSince = null; },
+    changeAnswered: preparing.answered,
     clearHistory() { samples.length = 0; },
     /** Draw again at the next animation frame (the state or the page's size changed). */
     invalidate() { dirty = true; },

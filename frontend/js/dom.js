@@ -32,6 +32,20 @@ export function showConnection(connection, detail) {
 }
 
 /**
+ * What the server answers, or, when it cannot be reached, a note saying so in the connection box.
+ * @template T @param {() => Promise<T>} ask @returns {Promise<T>}
+ */
+export async function fromServer(ask) {
+  try {
+    return await ask();
+  } catch (error) {
+    $("connection").dataset.state = "reconnecting";
+    $("connection").querySelector(".text").textContent = "server unreachable; reload to try again";
+    throw error;
+  }
+}
+
+/**
  * Show a short message above the panels for a few seconds.
  * @param {string} text
  */

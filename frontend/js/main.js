@@ -8,7 +8,7 @@
  * points), network.js and output.js (the two panels that take pointer input), layout.js (Tab order).
  */
 import { getOptions, stated } from "./api.js";
-import { $, say, showConnection } from "./dom.js";
+import { $, fromServer, say, showConnection } from "./dom.js";
 import { configChanges, configOf, createStore, defaultState, fromURL } from "./state.js";
 import { openSession } from "./session.js";
 import { createDisplay } from "./display.js";
@@ -22,19 +22,8 @@ import { followVisualOrder } from "./layout.js";
 
 const SEED_DRAWS = 100000; // new data draws its seed below this: short links, far more data sets than anyone tries
 
-/** GET /api/options, or a note that the server cannot be reached. */
-async function loadOptions() {
-  try {
-    return await getOptions();
-  } catch (error) {
-    $("connection").dataset.state = "reconnecting";
-    $("connection").querySelector(".text").textContent = "server unreachable; reload to try again";
-    throw error;
-  }
-}
-
 async function start() {
-  const options = await loadOptions();
+  const options = await fromServer(getOptions);
   const defaults = defaultState(options.defaults);
   const store = createStore(fromURL(location.search, defaults), defaults);
   const regression = new Set(options.regression_datasets);

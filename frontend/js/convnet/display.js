@@ -6,6 +6,7 @@
  * changed. Canvases are painted before any text is set, so no frame forces a layout in between.
  */
 import { $, setText } from "../dom.js";
+import { createPreparing } from "../preparing.js";
 import { decodeFrame } from "../protocol.js";
 import { drawGradientFlow, drawLayerBars, drawLegend, drawLoss } from "../charts.js";
 import { drawAccuracy } from "./curves.js";
@@ -15,7 +16,6 @@ import { drawStrip } from "./strip.js";
 import { drawInk } from "./pixels.js";
 import { weightShapes } from "./state.js";
 
-const PREPARING_MS = 400; // a change unanswered this long shows the "preparing" note (a program compiles)
 const COST_EVERY_MS = 1000; // how often the page's own drawing time is shown
 
 /**
@@ -45,7 +45,7 @@ export function createDisplay(parts, current, options) {
   /** @type {Frame | null} */ let frame = null;
   /** @type {string[]} */ let labels = [];
   let dirty = true;
-  /** @type {number | null} */ let awaitingSince = performance.now();
+  const preparing = createPreparing($("preparing"));
   let cost = 0, costFrames = 0, costShownAt = 0;
   /** @type {(number | null)[][] | null} */ let seeded = null; // a snapshot's history, until its network is known
   /** @type {number | null} */ let trainLoss = null; // the last trained frame's: a frame that trains nothing has none
@@ -74,7 +74,7 @@ export function createDisplay(parts, current, options) {
     parts.translation.frame(next.meta);
     parts.view.frame(next.meta);
     const wanted = JSON.stringify(weightShapes(current(), options));
-    if (awaitingSince !== null && JSON.stringify(network.geometry.layers.map((l) => l.weights)) === wanted) awaitingSince = null;
+    if (preparing.awaiting() && JSON.stringify(network.geometry.layers.map((l) => l.weights)) === wanted) preparing.answered();
     return next;
   }
 
@@ -110,9 +110,7 @@ export function createDisplay(parts, current, options) {
 
   function draw() {
     requestAnimationFrame(draw);
-    const preparing = awaitingSince !== null && performance.now() - awaitingSince > PREPARING_MS;
-    const note = $("preparing");
-    if (note.hidden === preparing) note.hidden = !preparing;
+    preparing.show();
     if (!dirty || !frame || !network || frame.meta.data_version !== network.version) return;
     dirty = false;
     const start = performance.now();
@@ -156,9 +154,9 @@ export function createDisplay(parts, current, options) {
     receive,
     seed,
     /** A change went to the server: if its frame is slow to come, say the server is preparing. */
-    changeSent() { awaitingSince = performance.now(); },
+    changeSent: preparing.sent,
     /** The server answered the change otherwise (refused it): no frame is coming for it. */
-    changeAnswered() { awaitingSince = null; },
+    changeAnswered: preparing.answered,
     /** Training paused: the panels measured on request measure the paused network. */
     paused() { parts.translation.paused(); parts.view.paused(); },
     /** The network on screen, for the pointer. */

@@ -8,7 +8,7 @@
  * pictures of every layer and the receptive fields), controls.js and layers.js (the settings), pad.js (the
  * drawing pad), mistakes.js, translation.js, layerview.js and history.js (the panels with state of their own).
  */
-import { $, say, showConnection } from "../dom.js";
+import { $, fromServer, say, showConnection } from "../dom.js";
 import { openSession } from "../session.js";
 import { bindTransport } from "../transport.js";
 import { followVisualOrder } from "../layout.js";
@@ -25,19 +25,8 @@ import { createPad } from "./pad.js";
 import { bindSettings } from "./controls.js";
 import { bindLayers } from "./layers.js";
 
-/** The lab's options, or a note that the server cannot be reached. */
-async function loadOptions() {
-  try {
-    return await getOptions();
-  } catch (error) {
-    $("connection").dataset.state = "reconnecting";
-    $("connection").querySelector(".text").textContent = "server unreachable; reload to try again";
-    throw error;
-  }
-}
-
 async function start() {
-  const options = await loadOptions();
+  const options = await fromServer(getOptions);
   const defaults = defaultState(options);
   const store = createLabStore(location.search, defaults);
   const history = createHistory();
