@@ -14,8 +14,11 @@ class Settings:
     host: str = "127.0.0.1"  # LAYERLAB_HOST
     port: int = 8000  # LAYERLAB_PORT
     max_sessions: int = 64  # LAYERLAB_MAX_SESSIONS: live sessions at most; more get 503
+    max_sessions_per_client: int = 8  # LAYERLAB_MAX_SESSIONS_PER_CLIENT: one client's live sessions; more get 429
+    trusted_proxies: str = ""  # LAYERLAB_TRUSTED_PROXIES: addresses whose X-Forwarded-For names the client
     max_streams: int = 128  # LAYERLAB_MAX_STREAMS: open WebSockets at most; more are closed with 1013
     idle_seconds: float = 900.0  # LAYERLAB_IDLE_SECONDS: a session nobody touches for this long expires
+    unused_seconds: float = 120.0  # LAYERLAB_UNUSED_SECONDS: a session never trained nor streamed expires after
     workers: int = 4  # LAYERLAB_WORKERS: threads that run JAX work (two per core of a 2-core machine: see README)
     max_fps: float = 60.0  # LAYERLAB_MAX_FPS: frames per second per playing session at most
     allowed_origins: str = ""  # LAYERLAB_ALLOWED_ORIGINS: extra WebSocket origins, comma-separated; * for any
@@ -33,6 +36,13 @@ class Settings:
             if raw is not None:
                 values[f.name] = type(f.default)(raw)
         return cls(**values)
+
+    def client_of(self, address: str | None, forwarded_for: str | None) -> str:
+        """Who a request comes from: its address, or, from a trusted proxy, the first address it forwards for."""
+        trusted = {a.strip() for a in self.trusted_proxies.split(",") if a.strip()}
+        if forwarded_for and address in trusted:
+            return forwarded_for.split(",")[0].strip()
+        return address or "unknown"
 
     def origin_allowed(self, origin: str | None, host: str | None) -> bool:
         """Non-browser clients send no Origin; browsers must come from this server or the allow-list."""

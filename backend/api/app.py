@@ -59,7 +59,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.pool = WorkPool(settings.workers, "layerlab-jax")
-        app.state.registry = Registry(app.state.pool, settings.max_sessions, settings.idle_seconds)
+        app.state.registry = Registry(app.state.pool, settings.max_sessions, settings.idle_seconds,
+                                      per_client=settings.max_sessions_per_client,
+                                      unused_seconds=settings.unused_seconds)
         app.state.ready = asyncio.Event()
         app.state.device = jax.devices()[0].platform
         app.state.open_streams = [0]

@@ -22,8 +22,8 @@ from ..engine.training import OPTIMIZERS
 from . import schemas
 from .convnet_encoding import ConvFrameEncoder, encode_images, network_info
 from .encoding import quantise
-from .routes import _validation_error, clean
-from .sessions import LiveSession, SessionLimit
+from .routes import _validation_error, clean, create_live
+from .sessions import LiveSession
 from .stream import Lab
 
 MAX_SHIFT = 3  # the translation curve shifts test images by 0 to this many pixels
@@ -78,20 +78,10 @@ def _options() -> dict:
     }
 
 
-async def _create(request: Request, make_run) -> LiveSession:
-    """A new session of the run make_run() makes, its first frame taken; 503 at the session limit."""
-    try:
-        session = await request.app.state.registry.create(make_run)
-    except SessionLimit:
-        raise HTTPException(503, "too many live sessions; try again later", headers={"Retry-After": "30"}) from None
-    await session.work(lambda run: run.train(0))
-    return session
-
-
 @router.post("/sessions", status_code=201, response_model=schemas.ConvSession)
 async def create_session(request: Request, config: ConvConfig = Body(default_factory=ConvConfig)) -> schemas.ConvSession:
     """Start a ConvNet lab session; every config field is optional."""
-    return _reply(await _create(request, lambda: ConvRun(config)))
+    return _reply(await create_live(request, lambda: ConvRun(config)))
 
 
 @router.get("/sessions/{session_id}/export", response_model=schemas.ConvExport)
@@ -104,7 +94,7 @@ async def export_session(request: Request, session_id: str) -> dict:
 async def import_session(request: Request, document: schemas.ConvExport) -> schemas.ConvSession:
     """A new session continuing exactly where an export left off."""
     try:
-        session = await _create(request, lambda: export.import_run(document.model_dump()))
+        session = await create_live(request, lambda: export.import_run(document.model_dump()))
     except ValueError as error:
         raise FieldError("state", str(error)[:200]).as_422() from None
     return _reply(session)
@@ -134,6 +124,7 @@ async def train_session(request: Request, session_id: str,
                         body: schemas.ConvTrainRequest = Body(default_factory=schemas.ConvTrainRequest)) -> schemas.ConvState:
     """Train some mini-batches and return the state afterwards."""
     session = _session(request, session_id)
+    session.used = True
     await session.work(lambda run: run.train(body.steps))
     return _state(session.run)
 

@@ -23,7 +23,7 @@ from ..engine.run import Run, Snapshot as EngineSnapshot
 from ..engine.training import LOSSES, OPTIMIZERS, REGULARIZATIONS
 from . import schemas
 from .encoding import quantise
-from .sessions import LiveSession, SessionLimit
+from .sessions import ClientLimit, LiveSession, SessionLimit
 
 MAX_HEALTH_WAIT = 600.0  # seconds a health request may wait for the warm-up
 health = APIRouter(prefix="/api", tags=["service"])
@@ -118,11 +118,25 @@ def _options() -> schemas.Options:
     )
 
 
-async def _create(request: Request, make_run) -> LiveSession:
+SESSION_RETRY_SECONDS = 30  # Retry-After when the server holds as many sessions as it may
+CLIENT_RETRY_SECONDS = 60  # Retry-After when a client does: one of its own ends or expires (unused: 2 minutes)
+
+
+async def create_live(request: Request, make_run) -> LiveSession:
+    """A new session, for either lab, of the run make_run() makes, its first frame taken; the limits as
+    503 (the server's) or 429 (this client's), each with Retry-After."""
+    settings = request.app.state.settings
+    client = settings.client_of(request.client.host if request.client else None,
+                                request.headers.get("x-forwarded-for"))
     try:
-        session = await _registry(request).create(make_run)
+        session = await _registry(request).create(make_run, client)
     except SessionLimit:
-        raise HTTPException(503, "too many live sessions; try again later") from None
+        raise HTTPException(503, "too many live sessions; try again later",
+                            headers={"Retry-After": str(SESSION_RETRY_SECONDS)}) from None
+    except ClientLimit:
+        raise HTTPException(
+            429, f"max_sessions_per_client: one client may hold {settings.max_sessions_per_client} live sessions; "
+                 "end one (DELETE) or try again later", headers={"Retry-After": str(CLIENT_RETRY_SECONDS)}) from None
     await session.work(lambda run: run.train(0))
     return session
 
@@ -130,7 +144,7 @@ async def _create(request: Request, make_run) -> LiveSession:
 @sessions.post("", status_code=201, response_model=schemas.Session)
 async def create_session(request: Request, config: Config = Body(default_factory=Config)) -> schemas.Session:
     """Start a session; every config field is optional."""
-    return _session_reply(await _create(request, lambda: Run(config)))
+    return _session_reply(await create_live(request, lambda: Run(config)))
 
 
 @sessions.get("/{session_id}", response_model=schemas.Session)
@@ -158,6 +172,7 @@ async def train_session(
 ) -> schemas.Session:
     """Train some epochs and return the state afterwards."""
     session = _session(request, session_id)
+    session.used = True
     await session.work(lambda run: run.train(body.epochs))
     return _session_reply(session)
 
@@ -230,7 +245,7 @@ async def export_session(request: Request, session_id: str) -> dict:
 async def import_session(request: Request, document: schemas.Export) -> schemas.Session:
     """A new session continuing exactly where an export left off."""
     try:
-        session = await _create(request, lambda: import_run(document.model_dump()))
+        session = await create_live(request, lambda: import_run(document.model_dump()))
     except ValueError as error:
         raise RequestValidationError(
             [{"type": "value_error", "loc": ("body", "state"), "msg": str(error)[:200], "input": None}]

@@ -30,6 +30,10 @@ class SessionLimit(Exception):
     """The registry is full."""
 
 
+class ClientLimit(Exception):
+    """This client holds as many live sessions as one client may."""
+
+
 @dataclass(eq=False)
 class LiveSession:
     id: str
@@ -40,6 +44,9 @@ class LiveSession:
     watchers: int = 0  # open streams of this session: a watched session never expires
     ended: asyncio.Event = field(default_factory=asyncio.Event)  # set when the session is removed
     hurry_until: float = 0.0  # monotonic time until which this session's work is urgent
+    client: str = ""  # who made it (Settings.client_of): one client holds a bounded share of the sessions
+    created: float = field(default_factory=time.monotonic)
+    used: bool = False  # ever trained or streamed: a session never used expires soon (Registry.unused_seconds)
 
     @property
     def closed(self) -> bool:
@@ -72,23 +79,31 @@ class LiveSession:
 
 
 class Registry:
-    """Live sessions by unguessable id, at most `limit` of them."""
+    """Live sessions by unguessable id: at most `limit` of them, at most `per_client` of one client's."""
 
-    def __init__(self, pool: WorkPool, limit: int, idle_seconds: float) -> None:
+    def __init__(self, pool: WorkPool, limit: int, idle_seconds: float, *, per_client: int | None = None,
+                 unused_seconds: float | None = None) -> None:
         self.pool, self.limit, self.idle_seconds = pool, limit, idle_seconds
+        self.per_client = limit if per_client is None else per_client
+        self.unused_seconds = idle_seconds if unused_seconds is None else unused_seconds
         self.sessions: dict[str, LiveSession] = {}
 
     def __len__(self) -> int:
         return len(self.sessions)
 
-    async def create(self, make_run: Callable[[], Run]) -> LiveSession:
+    def _check_room(self, client: str) -> None:
         if len(self.sessions) >= self.limit:
             raise SessionLimit
+        if sum(s.client == client for s in self.sessions.values()) >= self.per_client:
+            raise ClientLimit
+
+    async def create(self, make_run: Callable[[], Run], client: str = "") -> LiveSession:
+        """A new session of make_run()'s run for `client`; SessionLimit or ClientLimit when there is no room."""
+        self._check_room(client)
         loop = asyncio.get_running_loop()
         run = await loop.run_in_executor(self.pool, make_run)
-        if len(self.sessions) >= self.limit:
-            raise SessionLimit
-        session = LiveSession(id=secrets.token_urlsafe(24), run=run, pool=self.pool)  # 192 random bits
+        self._check_room(client)  # others may have taken the room while the run was made
+        session = LiveSession(id=secrets.token_urlsafe(24), run=run, pool=self.pool, client=client)  # 192 bits
         self.sessions[session.id] = session
         return session
 
@@ -108,11 +123,14 @@ class Registry:
         return session
 
     def expire(self, now: float | None = None) -> list[str]:
-        """Remove sessions idle past the limit that nobody is watching."""
+        """Remove the sessions nobody is watching that are idle past `idle_seconds`, or were never used (trained
+        or streamed) within `unused_seconds` of their making: a client that only makes sessions frees its
+        share soon."""
         now = time.monotonic() if now is None else now
         stale = [
             sid for sid, s in self.sessions.items()
-            if not s.watchers and now - s.last_used > self.idle_seconds
+            if not s.watchers and (now - s.last_used > self.idle_seconds
+                                   or not s.used and now - s.created > self.unused_seconds)
         ]
         for sid in stale:
             self.remove(sid)

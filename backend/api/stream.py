@@ -317,6 +317,7 @@ async def serve(ws: WebSocket, session: LiveSession | None, lab: Lab, settings: 
     viewer, ch = Viewer(ws, settings.send_timeout), channel(session, lab)
     ch.viewers.add(viewer)
     session.watchers += 1
+    session.used = True
     sender = asyncio.create_task(viewer.pump())
     try:
         await publish(ch, 0)

@@ -6,6 +6,7 @@
  */
 import { ApiError, createSession, getSession } from "./api.js";
 import { openStream } from "./stream.js";
+import { say } from "./dom.js";
 
 /**
  * @typedef {Object} SessionHandlers
@@ -47,6 +48,9 @@ export function openSession(on) {
     try {
       reply = await api.create(on.config());
     } catch (error) {
+      if (error instanceof ApiError && (error.status === 429 || error.status === 503)) {
+        say(`${error.message} (trying again shortly)`); // a limit: the stream tries again after a pause
+      }
       if (!(error instanceof ApiError && error.status === 422)) throw error;
       on.refused(error.message);
       reply = await api.create(on.config());

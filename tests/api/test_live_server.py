@@ -12,6 +12,7 @@ import websockets
 
 from backend.api.encoding import decode
 from backend.devserver import running_server
+from backend.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 START_DEADLINE = 240.0  # seconds the server may take to compile and report ready
@@ -78,3 +79,23 @@ def test_graceful_shutdown_is_quick():
         live.process.terminate()
         live.process.wait(timeout=15)
         assert time.monotonic() - started < 10
+
+
+def test_one_address_over_its_share_gets_429_while_another_still_gets_a_session(server):
+    """Real clients from 127.0.0.2 and 127.0.0.3 against the real server: the share is the server's default."""
+    url, _ = server
+    share = Settings().max_sessions_per_client
+    with httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.2"), timeout=60) as one, \
+            httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.3"), timeout=60) as other:
+        made = [one.post(f"{url}/api/sessions", json={}) for _ in range(share)]
+        try:
+            assert [r.status_code for r in made] == [201] * share
+            refused = one.post(f"{url}/api/sessions", json={})
+            assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+            beside = other.post(f"{url}/api/sessions", json={})
+            assert beside.status_code == 201
+            made.append(beside)
+        finally:
+            for reply in made:
+                if reply.status_code == 201:
+                    httpx.delete(f"{url}/api/sessions/{reply.json()['id']}")

@@ -224,8 +224,47 @@ def test_session_cap_answers_503(client_with):
     with client_with(max_sessions=2) as client:
         assert client.post("/api/sessions", json={}).status_code == 201
         assert client.post("/api/sessions", json={}).status_code == 201
-        assert client.post("/api/sessions", json={}).status_code == 503
+        full = client.post("/api/sessions", json={})
+        assert full.status_code == 503 and int(full.headers["retry-after"]) > 0
         assert client.get("/api/health").status_code == 200
+
+
+def test_one_client_holds_a_bounded_share_of_the_sessions(client_with):
+    """Behind a trusted proxy the client is the address it forwards for: one over its share gets 429 with
+    Retry-After, naming the limit, while another client still gets its session; both labs count."""
+    with client_with(max_sessions_per_client=2, trusted_proxies="testclient") as client:
+        first = {"x-forwarded-for": "127.0.0.2"}
+        made = [client.post("/api/sessions", json={}, headers=first),
+                client.post("/api/convnet/sessions", json={}, headers=first)]
+        assert [r.status_code for r in made] == [201, 201]
+        refused = client.post("/api/sessions", json={}, headers=first)
+        assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+        assert "max_sessions_per_client" in refused.json()["detail"]
+        assert client.post("/api/sessions", json={}, headers={"x-forwarded-for": "127.0.0.3, 10.0.0.1"}).status_code == 201
+        client.delete(f"/api/sessions/{made[0].json()['id']}")  # ending one frees its place
+        assert client.post("/api/sessions", json={}, headers=first).status_code == 201
+
+
+def test_a_forwarded_address_from_an_untrusted_peer_is_not_believed(client_with):
+    with client_with(max_sessions_per_client=1) as client:
+        assert client.post("/api/sessions", json={}, headers={"x-forwarded-for": "127.0.0.2"}).status_code == 201
+        assert client.post("/api/sessions", json={}, headers={"x-forwarded-for": "127.0.0.3"}).status_code == 429
+
+
+def test_a_session_never_trained_nor_streamed_expires_soon(client_with):
+    import time
+
+    with client_with(unused_seconds=60, idle_seconds=900) as client:
+        unused, trained, watched = (client.post("/api/sessions", json={}).json()["id"] for _ in range(3))
+        client.post(f"/api/sessions/{trained}/train", json={"epochs": 1})
+        with client.websocket_connect(f"/api/sessions/{watched}/stream") as ws:
+            ws.receive_bytes()
+        registry = client.app.state.registry
+        assert registry.expire(now=time.monotonic() + 30) == []
+        client.get(f"/api/sessions/{unused}")  # looking at it is not using it
+        assert registry.expire(now=time.monotonic() + 61) == [unused]
+        assert client.get(f"/api/sessions/{trained}").status_code == 200
+        assert client.get(f"/api/sessions/{watched}").status_code == 200
 
 
 def test_idle_sessions_expire(client_with):

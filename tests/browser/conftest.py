@@ -19,7 +19,9 @@ READY_TIMEOUT = 180.0  # seconds for the server to start and compile the default
 def server():
     """The real server (`python -m backend`) on a free port, ready to train; stopped at the end."""
     try:
-        with running_server({"LAYERLAB_WARMUP": "default"}, ready_timeout=READY_TIMEOUT) as live:
+        # Every page of every test comes from 127.0.0.1: one client standing in for many people.
+        env = {"LAYERLAB_WARMUP": "default", "LAYERLAB_MAX_SESSIONS": "256", "LAYERLAB_MAX_SESSIONS_PER_CLIENT": "128"}
+        with running_server(env, ready_timeout=READY_TIMEOUT) as live:
             yield live.url
     except RuntimeError as error:
         pytest.fail(str(error))

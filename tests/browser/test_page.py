@@ -192,3 +192,21 @@ def test_a_link_the_server_refuses_starts_from_the_defaults(page, errors):
     expect(page.locator("#message")).to_contain_text("refused")
     assert "num_samples" not in page.url
     assert [e for e in errors if "status of 422" not in e] == []  # the browser logs the refusal itself
+
+
+def test_a_client_over_its_share_of_sessions_is_told_so(page, server, errors):
+    """This test's address holds its whole share of sessions (made here through the API): the page says why
+    it has no session rather than only showing that it is offline; once one ends, it gets its own."""
+    made = []
+    try:
+        while (reply := page.request.post(f"{server}/api/sessions", data={})).status == 201:
+            made.append(reply.json()["id"])
+        assert reply.status == 429
+        page.goto(f"{server}/")
+        expect(page.locator("#message")).to_contain_text("max_sessions_per_client")
+        page.request.delete(f"{server}/api/sessions/{made.pop()}")
+        expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=30_000)
+    finally:
+        for session in made:
+            page.request.delete(f"{server}/api/sessions/{session}")
+    assert [e for e in errors if "429" not in e] == []  # the refused request is logged by the browser
