@@ -17,6 +17,7 @@ class Settings:
     max_sessions_per_client: int = 8  # LAYERLAB_MAX_SESSIONS_PER_CLIENT: one client's live sessions; more get 429
     trusted_proxies: str = ""  # LAYERLAB_TRUSTED_PROXIES: addresses whose X-Forwarded-For names the client
     max_streams: int = 128  # LAYERLAB_MAX_STREAMS: open WebSockets at most; more are closed with 1013
+    max_streams_per_client: int = 16  # LAYERLAB_MAX_STREAMS_PER_CLIENT: one client's open WebSockets; more: 1013
     idle_seconds: float = 900.0  # LAYERLAB_IDLE_SECONDS: a session nobody touches for this long expires
     unused_seconds: float = 120.0  # LAYERLAB_UNUSED_SECONDS: a session never trained nor streamed expires after
     workers: int = 4  # LAYERLAB_WORKERS: threads that run JAX work (two per core of a 2-core machine: see README)

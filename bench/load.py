@@ -111,7 +111,7 @@ def main() -> None:
     parser.add_argument("--labs", nargs="+", choices=list(LABS), default=list(LABS))
     args = parser.parse_args()
     env = {"LAYERLAB_WARMUP": "default", "LAYERLAB_MAX_SESSIONS": "256", "LAYERLAB_MAX_FPS": str(args.max_fps),
-           "LAYERLAB_MAX_SESSIONS_PER_CLIENT": "256"}  # this one client stands in for many people
+           "LAYERLAB_MAX_SESSIONS_PER_CLIENT": "256", "LAYERLAB_MAX_STREAMS_PER_CLIENT": "256"}  # one client for many
     with running_server(env, ready_timeout=300) as server:
         report(server, args)
 

@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                       unused_seconds=settings.unused_seconds)
         app.state.ready = asyncio.Event()
         app.state.device = jax.devices()[0].platform
-        app.state.open_streams = [0]
+        app.state.open_streams = stream.OpenStreams()
         tasks = [asyncio.create_task(_warm_up(app, settings)), asyncio.create_task(_expire(app))]
         yield
         for session_id in list(app.state.registry.sessions):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import weakref
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Callable, Literal, Union
 
@@ -300,8 +300,34 @@ async def handle(ch: Channel, message: dict, viewer: Viewer, settings: Settings)
             await publish(ch, 0)
 
 
+@dataclass
+class OpenStreams:
+    """The server's open streams, in all and per client (Settings.client_of), against their limits."""
+
+    total: int = 0
+    by_client: Counter = field(default_factory=Counter)
+
+    def refusal(self, client: str, settings: Settings) -> str | None:
+        """Why one more stream for `client` is refused (a close reason naming the limit), or None."""
+        if self.total >= settings.max_streams:
+            return "too many streams; try again later"
+        if self.by_client[client] >= settings.max_streams_per_client:
+            return f"max_streams_per_client: one client may hold {settings.max_streams_per_client} streams"
+        return None
+
+    def opened(self, client: str) -> None:
+        self.total += 1
+        self.by_client[client] += 1
+
+    def closed(self, client: str) -> None:
+        self.total -= 1
+        self.by_client[client] -= 1
+        if not self.by_client[client]:
+            del self.by_client[client]
+
+
 async def serve(ws: WebSocket, session: LiveSession | None, lab: Lab, settings: Settings,
-                open_streams: list[int]) -> None:
+                open_streams: OpenStreams) -> None:
     """The whole life of one stream connection."""
     if not settings.origin_allowed(ws.headers.get("origin"), ws.headers.get("host")):
         await ws.close(code=CLOSE_POLICY, reason="origin not allowed")
@@ -309,11 +335,12 @@ async def serve(ws: WebSocket, session: LiveSession | None, lab: Lab, settings: 
     if session is None:
         await ws.close(code=CLOSE_POLICY, reason="no such session")
         return
-    if open_streams[0] >= settings.max_streams:
-        await ws.close(code=CLOSE_TRY_LATER, reason="too many streams; try again later")
+    client = settings.client_of(ws.client.host if ws.client else None, ws.headers.get("x-forwarded-for"))
+    if (refusal := open_streams.refusal(client, settings)) is not None:
+        await ws.close(code=CLOSE_TRY_LATER, reason=refusal)
         return
     await ws.accept()
-    open_streams[0] += 1
+    open_streams.opened(client)
     viewer, ch = Viewer(ws, settings.send_timeout), channel(session, lab)
     ch.viewers.add(viewer)
     session.watchers += 1
@@ -337,7 +364,7 @@ async def serve(ws: WebSocket, session: LiveSession | None, lab: Lab, settings: 
         sender.cancel()
         ch.viewers.discard(viewer)
         session.watchers -= 1
-        open_streams[0] -= 1
+        open_streams.closed(client)
         if not ch.viewers:
             ch.pause()
         session.touch()

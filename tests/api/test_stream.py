@@ -244,6 +244,26 @@ def test_stream_cap_closes_with_1013(client_with):
             assert closed.value.code == 1013
 
 
+def test_one_client_holds_a_bounded_share_of_the_streams(client_with):
+    """Behind a trusted proxy: one client over its share of open streams is closed with 1013 and a reason
+    naming the limit, while another client's stream opens; closing one frees its place."""
+    with client_with(max_streams_per_client=1, trusted_proxies="testclient") as client:
+        sid = client.post("/api/sessions", json={}).json()["id"]
+        url = f"/api/sessions/{sid}/stream"
+        one, other = {"x-forwarded-for": "127.0.0.2"}, {"x-forwarded-for": "127.0.0.3"}
+        with client.websocket_connect(url, headers=one) as ws:
+            frame(ws)
+            with pytest.raises(WebSocketDisconnect) as closed:
+                with client.websocket_connect(url, headers=one) as second:
+                    second.receive()
+            assert closed.value.code == 1013 and "max_streams_per_client" in closed.value.reason
+            with client.websocket_connect(url, headers=other) as beside:
+                frame(beside)
+        with client.websocket_connect(url, headers=one) as again:
+            frame(again)
+        assert client.app.state.open_streams.total == 0 and not client.app.state.open_streams.by_client
+
+
 def test_diverged_play_is_refused_until_reset(client):
     sid = client.post("/api/sessions", json={"dataset": "plane", "learning_rate": 10}).json()["id"]
     client.post(f"/api/sessions/{sid}/train", json={"epochs": 20})
