@@ -42,6 +42,7 @@ def describe() -> str:
 
 def memory(pid: int) -> tuple[float, float]:
     """(resident, peak resident) of a process, in MiB, from /proc."""
-    fields = dict(line.split(":", 1) for line in open(f"/proc/{pid}/status"))
+    with open(f"/proc/{pid}/status") as status:
+        fields = dict(line.split(":", 1) for line in status)
     kib = lambda name: int(fields[name].split()[0])
     return kib("VmRSS") / 1024, kib("VmHWM") / 1024

@@ -70,7 +70,7 @@ def _validation_error(error: ValidationError, prefix: tuple = ("body",)) -> Requ
 async def get_health(
     request: Request, wait: float = Query(0.0, ge=0, le=MAX_HEALTH_WAIT, description="seconds to wait for ready")
 ) -> schemas.Health:
-    """Whether the server is up, whether its programs are compiled, and which device trains.
+    """Whether the server is up, whether its programs are compiled, which device trains, and what it holds.
 
     With `wait`, the reply waits (up to that many seconds) for the warm-up to finish.
     """
@@ -78,7 +78,8 @@ async def get_health(
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(request.app.state.ready.wait(), wait)
     return schemas.Health(status="ok", ready=request.app.state.ready.is_set(), device=request.app.state.device,
-                          executables=sum(program.EXECUTABLES.values()))
+                          executables=sum(program.EXECUTABLES.values()), sessions=len(_registry(request)),
+                          streams=request.app.state.open_streams.total, tasks=len(asyncio.all_tasks()))
 
 
 @health.get("/options", response_model=schemas.Options)

@@ -113,6 +113,9 @@ class Health(BaseModel):
     ready: bool
     device: str
     executables: int = Field(description="XLA executables made so far, compiled or loaded from the kept ones")
+    sessions: int = Field(description="live sessions, both labs")
+    streams: int = Field(description="open WebSockets")
+    tasks: int = Field(description="the server's asyncio tasks: with the other two, what a leak would grow")
 
 
 class Previews(BaseModel):
