@@ -283,7 +283,7 @@ def test_a_phone_has_no_sideways_scrolling_and_a_tap_shows_a_field(browser, serv
     phone.on("console", lambda message: errors.append(f"console: {message.text}") if message.type == "error" else None)
     phone.on("pageerror", lambda error: errors.append(f"page error: {error}"))
     phone.base_url = server
-    lab = Lab(phone).open()
+    Lab(phone).open()
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
     phone.locator("#play").tap()
     phone.wait_for_function("Number(document.getElementById('status-step').textContent) > 10")
