@@ -73,8 +73,8 @@ export function createDisplay(parts, current, options) {
     parts.history.record(next, network.geometry.steps_per_epoch);
     parts.translation.frame(next.meta);
     parts.view.frame(next.meta);
-    const wanted = JSON.stringify(weightShapes(current(), options));
-    if (preparing.awaiting() && JSON.stringify(network.geometry.layers.map((l) => l.weights)) === wanted) preparing.answered();
+    if (preparing.awaiting() && JSON.stringify(network.geometry.layers.map((l) => l.weights))
+        === JSON.stringify(weightShapes(current(), options))) preparing.answered(); // the shape asked for came
     return next;
   }
 

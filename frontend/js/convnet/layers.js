@@ -6,7 +6,7 @@
  */
 import { $ } from "../dom.js";
 import { stated } from "../api.js";
-import { fill, nameOf } from "../controls.js";
+import { bindNumber, fill, nameOf } from "../controls.js";
 
 /**
  * @param {import("./api.js").LabOptions} options
@@ -20,7 +20,7 @@ export function bindLayers(options, current, change) {
   const mostConv = stated(options.bounds.conv_layers.maxItems);
   const dense = options.bounds.dense_layers;
   const mostDense = stated(dense.maxItems);
-  const units = { min: stated(dense.items?.minimum), max: stated(dense.items?.maximum) };
+  const unitBounds = /** @type {import("../api.js").Bounds} */ (dense.items);
   const defaults = /** @type {import("./api.js").ConvLayer[]} */ (options.defaults.conv_layers);
   const convList = $("conv-layers"), denseList = $("dense-layers");
 
@@ -48,15 +48,21 @@ export function bindLayers(options, current, change) {
     return button;
   }
 
-  /** @param {number} i */
-  function convRow(i) {
+  /** A layer's row, named: its controls go after the name. @param {number} i @param {string} name */
+  function layerRow(i, name) {
     const row = document.createElement("li");
     row.className = "layer-row";
     row.dataset.layer = String(i);
-    const name = document.createElement("b");
-    name.textContent = `Conv ${i + 1}`;
+    const label = document.createElement("b");
+    label.textContent = `${name} ${i + 1}`;
+    row.append(label);
+    return row;
+  }
+
+  /** @param {number} i */
+  function convRow(i) {
+    const row = layerRow(i, "Conv");
     row.append(
-      name,
       menu("filters", filterCounts, (v) => setConv(i, { filters: Number(v) })),
       menu("kernel", options.kernels, (v) => setConv(i, { kernel: Number(v) })),
       menu("pooling", options.poolings, (v) => setConv(i, { pooling: v }), true),
@@ -67,23 +73,13 @@ export function bindLayers(options, current, change) {
 
   /** @param {number} i */
   function denseRow(i) {
-    const row = document.createElement("li");
-    row.className = "layer-row";
-    row.dataset.layer = String(i);
-    const name = document.createElement("b");
-    name.textContent = `Dense ${i + 1}`;
+    const row = layerRow(i, "Dense");
     const wrap = document.createElement("label");
     const input = document.createElement("input");
-    Object.assign(input, { type: "number", min: units.min, max: units.max, step: 1, inputMode: "numeric" });
-    input.addEventListener("change", () => {
-      const v = Number(input.value);
-      const ok = Number.isInteger(v) && v >= units.min && v <= units.max;
-      input.setCustomValidity(ok ? "" : `Enter a whole number from ${units.min} to ${units.max}.`);
-      if (ok) change({ dense_layers: current().dense_layers.map((u, k) => (k === i ? v : u)) });
-      else input.reportValidity();
-    });
+    input.inputMode = "numeric";
+    bindNumber(input, unitBounds, true, (v) => change({ dense_layers: current().dense_layers.map((u, k) => (k === i ? v : u)) }));
     wrap.append("units", input);
-    row.append(name, wrap, removeButton(`dense layer ${i + 1}`, () => change({ dense_layers: current().dense_layers.filter((_, k) => k !== i) })));
+    row.append(wrap, removeButton(`dense layer ${i + 1}`, () => change({ dense_layers: current().dense_layers.filter((_, k) => k !== i) })));
     return row;
   }
 
@@ -93,7 +89,7 @@ export function bindLayers(options, current, change) {
   });
   $("add-dense").addEventListener("click", () => {
     const layers = current().dense_layers;
-    if (layers.length < mostDense) change({ dense_layers: [...layers, layers[layers.length - 1] ?? options.defaults.dense_layers[0] ?? units.max] });
+    if (layers.length < mostDense) change({ dense_layers: [...layers, layers[layers.length - 1] ?? options.defaults.dense_layers[0] ?? stated(unitBounds.maximum)] });
   });
   $("preset-mlp").addEventListener("click", () => change({ conv_layers: [] }));
   $("preset-convnet").addEventListener("click", () => change({ conv_layers: structuredClone(defaults) }));
