@@ -24,6 +24,11 @@ from .api.routes import MAX_HEALTH_WAIT
 ROOT = Path(__file__).resolve().parents[1]
 STARTED = "Uvicorn running on"  # uvicorn logs this once it listens
 STOP_SECONDS = 15.0  # how long a stopping server may take before it is killed
+# For a server all of whose sessions come from one address (the tests, the benchmarks), standing in for many
+# people: each per-client share large; the sessions' half the server's, so that a client reaches its own first.
+ONE_CLIENT_FOR_MANY = {"LAYERLAB_MAX_SESSIONS": "256", "LAYERLAB_MAX_SESSIONS_PER_CLIENT": "128",
+                       "LAYERLAB_MAX_STREAMS": "256", "LAYERLAB_MAX_STREAMS_PER_CLIENT": "256",
+                       "LAYERLAB_MAX_WORK_PER_CLIENT": "1e9"}
 
 
 def free_port() -> int:

@@ -16,6 +16,7 @@ class Settings:
     max_sessions: int = 64  # LAYERLAB_MAX_SESSIONS: live sessions at most; more get 503
     max_sessions_per_client: int = 8  # LAYERLAB_MAX_SESSIONS_PER_CLIENT: one client's live sessions; more get 429
     trusted_proxies: str = ""  # LAYERLAB_TRUSTED_PROXIES: addresses whose X-Forwarded-For names the client
+    max_work_per_client: float = 60.0  # LAYERLAB_MAX_WORK_PER_CLIENT: worker seconds a minute for one client
     max_streams: int = 128  # LAYERLAB_MAX_STREAMS: open WebSockets at most; more are closed with 1013
     max_streams_per_client: int = 16  # LAYERLAB_MAX_STREAMS_PER_CLIENT: one client's open WebSockets; more: 1013
     idle_seconds: float = 900.0  # LAYERLAB_IDLE_SECONDS: a session nobody touches for this long expires

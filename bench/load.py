@@ -23,7 +23,7 @@ import numpy as np
 import websockets
 
 from backend.api.encoding import decode
-from backend.devserver import running_server
+from backend.devserver import ONE_CLIENT_FOR_MANY, running_server
 
 from . import machine
 
@@ -110,8 +110,7 @@ def main() -> None:
     parser.add_argument("--max-fps", type=float, default=60.0, help="the server's frame-rate cap per session")
     parser.add_argument("--labs", nargs="+", choices=list(LABS), default=list(LABS))
     args = parser.parse_args()
-    env = {"LAYERLAB_WARMUP": "default", "LAYERLAB_MAX_SESSIONS": "256", "LAYERLAB_MAX_FPS": str(args.max_fps),
-           "LAYERLAB_MAX_SESSIONS_PER_CLIENT": "256", "LAYERLAB_MAX_STREAMS_PER_CLIENT": "256"}  # one client for many
+    env = {"LAYERLAB_WARMUP": "default", "LAYERLAB_MAX_FPS": str(args.max_fps), **ONE_CLIENT_FOR_MANY}
     with running_server(env, ready_timeout=300) as server:
         report(server, args)
 

@@ -20,13 +20,12 @@ import time
 import httpx
 import websockets
 
-from backend.devserver import running_server
+from backend.devserver import ONE_CLIENT_FOR_MANY, running_server
 
 from . import machine
 
 # Every session and stream of the soak comes from this one address: its shares stand in for many people's.
-ENV = {"LAYERLAB_WARMUP": "default", "LAYERLAB_MAX_SESSIONS": "256", "LAYERLAB_MAX_SESSIONS_PER_CLIENT": "256",
-       "LAYERLAB_MAX_STREAMS": "256", "LAYERLAB_MAX_STREAMS_PER_CLIENT": "256"}
+ENV = {"LAYERLAB_WARMUP": "default", **ONE_CLIENT_FOR_MANY}
 
 
 def held(url: str, pid: int) -> dict:

@@ -19,6 +19,7 @@ from ..engine.executables import keep_executables
 from ..engine.config import Config
 from ..settings import Settings, get_settings
 from . import convnet, routes, stream
+from .budget import WorkBudget
 from .convnet import CONVNET
 from .pool import WorkPool
 from .sessions import Registry
@@ -61,7 +62,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.pool = WorkPool(settings.workers, "layerlab-jax")
         app.state.registry = Registry(app.state.pool, settings.max_sessions, settings.idle_seconds,
                                       per_client=settings.max_sessions_per_client,
-                                      unused_seconds=settings.unused_seconds)
+                                      unused_seconds=settings.unused_seconds,
+                                      budget=WorkBudget(settings.max_work_per_client))
         app.state.ready = asyncio.Event()
         app.state.device = jax.devices()[0].platform
         app.state.open_streams = stream.OpenStreams()

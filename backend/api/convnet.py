@@ -22,7 +22,7 @@ from ..engine.training import OPTIMIZERS
 from . import schemas
 from .convnet_encoding import ConvFrameEncoder, encode_images, network_info
 from .encoding import quantise
-from .routes import _validation_error, clean, create_live
+from .routes import _validation_error, clean, create_live, may_train
 from .sessions import LiveSession
 from .stream import Lab
 
@@ -124,7 +124,7 @@ async def train_session(request: Request, session_id: str,
                         body: schemas.ConvTrainRequest = Body(default_factory=schemas.ConvTrainRequest)) -> schemas.ConvState:
     """Train some mini-batches and return the state afterwards."""
     session = _session(request, session_id)
-    session.used = True
+    may_train(session)
     await session.work(lambda run: run.train(body.steps))
     return _state(session.run)
 

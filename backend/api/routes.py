@@ -5,6 +5,7 @@ import asyncio
 import base64
 import contextlib
 import functools
+import math
 
 import numpy as np
 from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
@@ -142,6 +143,13 @@ async def create_live(request: Request, make_run) -> LiveSession:
     return session
 
 
+def may_train(session: LiveSession) -> None:
+    """Mark the session used; 429 with Retry-After, naming the limit, when its client has used its share of work."""
+    session.used = True
+    if wait := session.training_wait():
+        raise HTTPException(429, session.budget.refusal(wait), headers={"Retry-After": str(math.ceil(wait))})
+
+
 @sessions.post("", status_code=201, response_model=schemas.Session)
 async def create_session(request: Request, config: Config = Body(default_factory=Config)) -> schemas.Session:
     """Start a session; every config field is optional."""
@@ -173,7 +181,7 @@ async def train_session(
 ) -> schemas.Session:
     """Train some epochs and return the state afterwards."""
     session = _session(request, session_id)
-    session.used = True
+    may_train(session)
     await session.work(lambda run: run.train(body.epochs))
     return _session_reply(session)
 

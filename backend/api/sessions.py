@@ -20,6 +20,7 @@ from typing import Callable, TypeVar
 from ..engine.config import Config
 from ..engine.convnet.run import ConvRun
 from ..engine.run import Run
+from .budget import WorkBudget
 from .pool import WorkPool
 
 T = TypeVar("T")
@@ -39,6 +40,7 @@ class LiveSession:
     id: str
     run: Run | ConvRun
     pool: WorkPool
+    budget: WorkBudget | None = None  # its client's share of work, charged with all it does; None: no limit
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     last_used: float = field(default_factory=time.monotonic)
     watchers: int = 0  # open streams of this session: a watched session never expires
@@ -64,10 +66,23 @@ class LiveSession:
         return time.monotonic() < self.hurry_until
 
     async def work(self, fn: Callable[[Run], T]) -> T:
-        """Run fn(run) in the worker pool, one at a time for this session."""
+        """Run fn(run) in the worker pool, one at a time for this session, charged to its client."""
         self.touch()
+
+        def charged(run):
+            start = time.perf_counter()
+            try:
+                return fn(run)
+            finally:
+                if self.budget is not None:
+                    self.budget.charge(self.client, time.perf_counter() - start)
+
         async with self.lock:
-            return await asyncio.wrap_future(self.pool.submit_urgent_when(self.hurried, fn, self.run))
+            return await asyncio.wrap_future(self.pool.submit_urgent_when(self.hurried, charged, self.run))
+
+    def training_wait(self) -> float:
+        """0 while this session may train; else the seconds until its client's share of work renews."""
+        return 0.0 if self.budget is None else self.budget.wait(self.client)
 
     async def reconfigure(self, config: Config) -> bool:
         self.hurry()
@@ -82,8 +97,8 @@ class Registry:
     """Live sessions by unguessable id: at most `limit` of them, at most `per_client` of one client's."""
 
     def __init__(self, pool: WorkPool, limit: int, idle_seconds: float, *, per_client: int | None = None,
-                 unused_seconds: float | None = None) -> None:
-        self.pool, self.limit, self.idle_seconds = pool, limit, idle_seconds
+                 unused_seconds: float | None = None, budget: WorkBudget | None = None) -> None:
+        self.pool, self.limit, self.idle_seconds, self.budget = pool, limit, idle_seconds, budget
         self.per_client = limit if per_client is None else per_client
         self.unused_seconds = idle_seconds if unused_seconds is None else unused_seconds
         self.sessions: dict[str, LiveSession] = {}
@@ -103,7 +118,8 @@ class Registry:
         loop = asyncio.get_running_loop()
         run = await loop.run_in_executor(self.pool, make_run)
         self._check_room(client)  # others may have taken the room while the run was made
-        session = LiveSession(id=secrets.token_urlsafe(24), run=run, pool=self.pool, client=client)  # 192 bits
+        session = LiveSession(id=secrets.token_urlsafe(24), run=run, pool=self.pool, budget=self.budget,
+                              client=client)  # 192 bits
         self.sessions[session.id] = session
         return session
 

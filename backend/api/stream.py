@@ -28,6 +28,7 @@ from .sessions import LiveSession
 
 CLOSE_TRY_LATER = 1013  # WebSocket close code: too many streams
 CLOSE_POLICY = 1008  # WebSocket close code: origin not allowed, or no such session
+BUDGET_RECHECK_SECONDS = 1.0  # how often a session over its client's share of work looks again (pause, delete)
 
 
 class _Message(BaseModel):
@@ -178,8 +179,9 @@ class Channel:
     def pause(self) -> None:
         """Stop playing; the driver sees it before its next frame."""
         self.playing = False
-        if self.session.run.status == "running":
-            self.session.run.status = "paused"
+        session = self.session  # None once the session is gone (a driver cancelled as the server stops)
+        if session is not None and session.run.status == "running":
+            session.run.status = "paused"
 
 
 _channels: weakref.WeakKeyDictionary[LiveSession, Channel] = weakref.WeakKeyDictionary()
@@ -220,8 +222,17 @@ async def drive(ch: Channel, settings: Settings) -> None:
     period = 1.0 / settings.max_fps
     due = loop.time()
     run = ch.session.run
+    told = False  # the viewers know the client is over its share of work
     try:
         while ch.playing and ch.viewers and not ch.session.closed:
+            if wait := ch.session.training_wait():  # over its share: training waits, still watching the limit
+                if not told:
+                    for viewer in list(ch.viewers):
+                        viewer.say({"type": "error", "error": ch.session.budget.refusal(wait)})
+                    told = True
+                await asyncio.sleep(min(wait, BUDGET_RECHECK_SECONDS))
+                continue
+            told = False
             await publish(ch, ch.per_frame)
             if run.status == "diverged":
                 break
@@ -255,6 +266,9 @@ async def handle(ch: Channel, message: dict, viewer: Viewer, settings: Settings)
         ch.pause()
     elif kind == "step":
         ch.pause()
+        if wait := session.training_wait():
+            viewer.say({"type": "error", "error": session.budget.refusal(wait)})
+            return
         session.hurry()
         await publish(ch, 1)
     elif kind == "reset":

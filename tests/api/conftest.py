@@ -19,7 +19,8 @@ CACHE = str(Path(__file__).resolve().parents[2] / ".executables")
 
 
 def make_settings(**overrides) -> Settings:
-    return Settings(**{"warmup": "none", "executables": CACHE, **overrides})
+    """Every test's work comes from one client: its share of work is unbounded unless a test bounds it."""
+    return Settings(**{"warmup": "none", "executables": CACHE, "max_work_per_client": 1e9, **overrides})
 
 
 @pytest.fixture(scope="session")

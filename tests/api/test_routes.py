@@ -287,3 +287,21 @@ def test_openapi_describes_the_contract(client):
         assert path in paths, path
     assert set(schema["components"]["schemas"]["Config"]["properties"]) == set(Config.model_fields)
     assert client.get("/docs").status_code == 200
+
+
+def test_a_client_over_its_share_of_work_may_not_train_while_others_do(client_with):
+    """Its training is refused with 429, Retry-After and the limit's name, in both labs, and changes nothing;
+    another client's sessions train on."""
+    with client_with(max_work_per_client=60, trusted_proxies="testclient") as client:
+        one, other = {"x-forwarded-for": "127.0.0.2"}, {"x-forwarded-for": "127.0.0.3"}
+        mine = client.post("/api/sessions", json={}, headers=one).json()["id"]
+        my_digits = client.post("/api/convnet/sessions", json={}, headers=one).json()["id"]
+        theirs = client.post("/api/sessions", json={}, headers=other).json()["id"]
+        client.app.state.registry.budget.charge("127.0.0.2", 61)  # as if it had trained a whole minute
+        for refused in (client.post(f"/api/sessions/{mine}/train", json={"epochs": 1}),
+                        client.post(f"/api/convnet/sessions/{my_digits}/train", json={"steps": 1})):
+            assert refused.status_code == 429 and 1 <= int(refused.headers["retry-after"]) <= 60
+            assert refused.json()["detail"].startswith("max_work_per_client")
+        assert client.get(f"/api/sessions/{mine}").json()["state"]["epoch"] == 0
+        trained = client.post(f"/api/sessions/{theirs}/train", json={"epochs": 1})
+        assert trained.status_code == 200 and trained.json()["state"]["epoch"] == 1

@@ -264,6 +264,21 @@ def test_one_client_holds_a_bounded_share_of_the_streams(client_with):
         assert client.app.state.open_streams.total == 0 and not client.app.state.open_streams.by_client
 
 
+def test_a_client_over_its_share_of_work_plays_nothing_until_it_renews(client_with):
+    """Play and step are told the limit's name and train nothing, while the stream stays open."""
+    with client_with(max_work_per_client=60, trusted_proxies="testclient") as client:
+        one = {"x-forwarded-for": "127.0.0.2"}
+        sid = client.post("/api/sessions", json={}, headers=one).json()["id"]
+        with client.websocket_connect(f"/api/sessions/{sid}/stream", headers=one) as ws:
+            frame(ws)
+            client.app.state.registry.budget.charge("127.0.0.2", 61)  # as if it had trained a whole minute
+            for command in ("play", "step"):
+                ws.send_text(json.dumps({"type": command}))
+                assert text(ws)["error"].startswith("max_work_per_client")
+            ws.send_text(json.dumps({"type": "view", "layer": 1}))  # a frame that trains nothing
+            assert frame(ws)[0]["epoch"] == 0
+
+
 def test_diverged_play_is_refused_until_reset(client):
     sid = client.post("/api/sessions", json={"dataset": "plane", "learning_rate": 10}).json()["id"]
     client.post(f"/api/sessions/{sid}/train", json={"epochs": 20})

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from backend.devserver import running_server
+from backend.devserver import ONE_CLIENT_FOR_MANY, running_server
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's build; these tests never download a browser
 CHROMIUM_ARGS = [
@@ -20,8 +20,7 @@ def server():
     """The real server (`python -m backend`) on a free port, ready to train; stopped at the end."""
     try:
         # Every page of every test comes from 127.0.0.1: one client standing in for many people.
-        env = {"LAYERLAB_WARMUP": "default", "LAYERLAB_MAX_SESSIONS": "256", "LAYERLAB_MAX_SESSIONS_PER_CLIENT": "128",
-               "LAYERLAB_MAX_STREAMS_PER_CLIENT": "128"}
+        env = {"LAYERLAB_WARMUP": "default", **ONE_CLIENT_FOR_MANY}
         with running_server(env, ready_timeout=READY_TIMEOUT) as live:
             yield live.url
     except RuntimeError as error:
