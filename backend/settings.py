@@ -1,12 +1,16 @@
 """One Settings object, read from LAYERLAB_* environment variables."""
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import os
+import re
 from dataclasses import dataclass, fields
 from functools import lru_cache
 
 
 OLD_NAMES = {"executables": "COMPILATION_CACHE"}  # read when the new variable is not set
+REPLICA_NAME = re.compile(r"[A-Za-z0-9_-]{1,32}")  # a balancer's name for a replica, as session ids carry it
 
 
 @dataclass(frozen=True)
@@ -15,7 +19,7 @@ class Settings:
     port: int = 8000  # LAYERLAB_PORT
     max_sessions: int = 64  # LAYERLAB_MAX_SESSIONS: live sessions at most; more get 503
     max_sessions_per_client: int = 8  # LAYERLAB_MAX_SESSIONS_PER_CLIENT: one client's live sessions; more get 429
-    trusted_proxies: str = ""  # LAYERLAB_TRUSTED_PROXIES: addresses whose X-Forwarded-For names the client
+    trusted_proxies: str = ""  # LAYERLAB_TRUSTED_PROXIES: proxies (addresses, networks) to believe
     max_work_per_client: float = 60.0  # LAYERLAB_MAX_WORK_PER_CLIENT: worker seconds a minute for one client
     max_streams: int = 128  # LAYERLAB_MAX_STREAMS: open WebSockets at most; more are closed with 1013
     max_streams_per_client: int = 16  # LAYERLAB_MAX_STREAMS_PER_CLIENT: one client's open WebSockets; more: 1013
@@ -39,12 +43,30 @@ class Settings:
                 values[f.name] = type(f.default)(raw)
         return cls(**values)
 
+    def trusts(self, address: str | None) -> bool:
+        """Whether `address` is a trusted proxy: named in trusted_proxies, or in a network named there."""
+        for entry in (e.strip() for e in self.trusted_proxies.split(",")):
+            if not entry or address is None:
+                continue
+            if entry == address:
+                return True
+            with contextlib.suppress(ValueError):
+                if ipaddress.ip_address(address) in ipaddress.ip_network(entry, strict=False):
+                    return True
+        return False
+
     def client_of(self, address: str | None, forwarded_for: str | None) -> str:
         """Who a request comes from: its address, or, from a trusted proxy, the first address it forwards for."""
-        trusted = {a.strip() for a in self.trusted_proxies.split(",") if a.strip()}
-        if forwarded_for and address in trusted:
+        if forwarded_for and self.trusts(address):
             return forwarded_for.split(",")[0].strip()
         return address or "unknown"
+
+    def replica_of(self, address: str | None, named: str | None) -> str:
+        """Which replica this server is, as the trusted balancer in front of it names it on each request it
+        forwards (deploy/haproxy.cfg); "" when nobody does."""
+        if named and self.trusts(address) and REPLICA_NAME.fullmatch(named):
+            return named
+        return ""
 
     def origin_allowed(self, origin: str | None, host: str | None) -> bool:
         """Non-browser clients send no Origin; browsers must come from this server or the allow-list."""

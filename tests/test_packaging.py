@@ -94,6 +94,19 @@ def services() -> dict[str, dict]:
     return compose()["services"]
 
 
+def layerlab_services() -> dict[str, dict]:
+    """The services that run Layerlab's own image (built from here), not the balancer in front of them."""
+    return {name: service for name, service in services().items() if "build" in service}
+
+
+def published_services() -> dict[str, dict]:
+    return {name: service for name, service in services().items() if "ports" in service}
+
+
+def scale_services() -> dict[str, dict]:
+    return {name: service for name, service in services().items() if "scale" in service.get("profiles", [])}
+
+
 def default_services() -> list[str]:
     return [name for name, service in services().items() if not service.get("profiles")]
 
@@ -257,13 +270,13 @@ def test_port_agrees_across_settings_dockerfile_and_compose():
     port = str(settings.Settings().port)
     assert only(dockerfile(), "EXPOSE").split("/")[0] == port
     assert dockerfile_env()["LAYERLAB_PORT"] == port
-    for name, service in services().items():
+    for name, service in published_services().items():
         assert [str(p).rsplit(":", 1)[-1] for p in service["ports"]] == [port], name
 
 
 def test_compose_publishes_on_loopback_unless_told_otherwise():
     """`docker compose up` alone serves this machine only; a variable opens it to a network (README)."""
-    for name, service in services().items():
+    for name, service in published_services().items():
         for published in service["ports"]:
             with_defaults = re.sub(r"\$\{(\w+):-([^}]*)\}", r"\2", str(published))  # compose's ${VAR:-default}
             assert with_defaults.split(":")[0] == "127.0.0.1", name
@@ -354,7 +367,7 @@ def test_gpu_service_environment():
 
 def test_stop_grace_period_outlasts_the_graceful_shutdown():
     image_default = float(dockerfile_env().get("LAYERLAB_SHUTDOWN_SECONDS", DEFAULT_SHUTDOWN_SECONDS))
-    for name, service in services().items():
+    for name, service in layerlab_services().items():
         shutdown = float(environment(service).get("LAYERLAB_SHUTDOWN_SECONDS", image_default))
         assert seconds(service["stop_grace_period"]) > shutdown, name
 
@@ -362,14 +375,46 @@ def test_stop_grace_period_outlasts_the_graceful_shutdown():
 def test_the_executables_live_on_a_named_volume():
     cache = dockerfile_env()["LAYERLAB_EXECUTABLES"]
     assert "executables" in compose()["volumes"]
-    for name, service in services().items():
+    for name, service in layerlab_services().items():
         assert f"executables:{cache}" in service["volumes"], name
 
 
 def test_services_keep_the_image_healthcheck():
-    for name, service in services().items():
+    for name, service in layerlab_services().items():
         check = service.get("healthcheck", {})
         assert not check.get("disable") and check.get("test") not in (["NONE"], "NONE"), name
+
+
+def test_the_scale_profile_puts_replicas_behind_the_balancer_alone():
+    """Only the balancer is published; the replicas are Layerlab's image, trust the balancer's network for the
+    client's address and their own name, and the balancer reads the repository's config."""
+    scale = scale_services()
+    [balancer] = [name for name, service in scale.items() if "build" not in service]
+    [replica] = [name for name, service in scale.items() if "build" in service]
+    assert "ports" not in scale[replica] and scale[balancer]["ports"] == services()["layerlab"]["ports"]
+    assert scale[balancer]["depends_on"] == [replica]
+    assert environment(scale[balancer])["LAYERLAB_REPLICA_HOST"].split(":")[0] == replica
+    assert re.fullmatch(r"\$\{LAYERLAB_REPLICAS:-\d+\}", str(scale[replica]["deploy"]["replicas"]))
+    settings = pytest.importorskip("backend.settings")
+    trusting = settings.Settings(trusted_proxies=environment(scale[replica])["LAYERLAB_TRUSTED_PROXIES"])
+    assert all(trusting.trusts(a) for a in ("172.18.0.5", "10.1.2.3", "192.168.10.2"))
+    assert not trusting.trusts("203.0.113.9")
+    source, _, _ = next(v for v in scale[balancer]["volumes"] if v.startswith("./")).partition(":")
+    assert (ROOT / source).is_file()
+
+
+def test_the_balancer_config_is_valid_as_compose_runs_it():
+    """HAProxy itself checks deploy/haproxy.cfg with the balancer service's environment."""
+    haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
+    if not os.access(haproxy, os.X_OK):
+        if os.environ.get("CI"):
+            pytest.fail("HAProxy is missing (apt-get install haproxy)")
+        pytest.skip("HAProxy is missing (apt-get install haproxy)")
+    [balancer] = [s for s in scale_services().values() if "build" not in s]
+    env = {**os.environ, **environment(balancer)}
+    result = subprocess.run([haproxy, "-c", "-f", str(ROOT / "deploy" / "haproxy.cfg")], env=env,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 # --- requirements and Makefile -------------------------------------------------------------------------------
@@ -414,6 +459,8 @@ def test_readme_gives_the_compose_commands():
     text = readme()
     assert "docker compose up" in text
     assert f"docker compose --profile gpu up {gpu_service()[0]}" in text
+    [balancer] = [name for name, service in scale_services().items() if "build" not in service]
+    assert f"docker compose --profile scale up {balancer}" in text
 
 
 def test_readme_gives_the_port_and_health_path():

@@ -120,6 +120,7 @@ def _options() -> schemas.Options:
     )
 
 
+REPLICA_HEADER = "x-layerlab-replica"  # the balancer's name for this server, on each request it forwards
 SESSION_RETRY_SECONDS = 30  # Retry-After when the server holds as many sessions as it may
 CLIENT_RETRY_SECONDS = 60  # Retry-After when a client does: one of its own ends or expires (unused: 2 minutes)
 
@@ -128,10 +129,11 @@ async def create_live(request: Request, make_run) -> LiveSession:
     """A new session, for either lab, of the run make_run() makes, its first frame taken; the limits as
     503 (the server's) or 429 (this client's), each with Retry-After."""
     settings = request.app.state.settings
-    client = settings.client_of(request.client.host if request.client else None,
-                                request.headers.get("x-forwarded-for"))
+    peer = request.client.host if request.client else None
+    client = settings.client_of(peer, request.headers.get("x-forwarded-for"))
+    replica = settings.replica_of(peer, request.headers.get(REPLICA_HEADER))
     try:
-        session = await _registry(request).create(make_run, client)
+        session = await _registry(request).create(make_run, client, replica)
     except SessionLimit:
         raise HTTPException(503, "too many live sessions; try again later",
                             headers={"Retry-After": str(SESSION_RETRY_SECONDS)}) from None

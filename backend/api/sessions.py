@@ -112,14 +112,17 @@ class Registry:
         if sum(s.client == client for s in self.sessions.values()) >= self.per_client:
             raise ClientLimit
 
-    async def create(self, make_run: Callable[[], Run], client: str = "") -> LiveSession:
-        """A new session of make_run()'s run for `client`; SessionLimit or ClientLimit when there is no room."""
+    async def create(self, make_run: Callable[[], Run], client: str = "", replica: str = "") -> LiveSession:
+        """A new session of make_run()'s run for `client`; SessionLimit or ClientLimit when there is no room.
+        Behind a balancer its id begins with this server's name there and a dot (`replica`), which is how the
+        balancer routes all of the session's requests here (deploy/haproxy.cfg)."""
         self._check_room(client)
         loop = asyncio.get_running_loop()
         run = await loop.run_in_executor(self.pool, make_run)
         self._check_room(client)  # others may have taken the room while the run was made
-        session = LiveSession(id=secrets.token_urlsafe(24), run=run, pool=self.pool, budget=self.budget,
-                              client=client)  # 192 bits
+        token = secrets.token_urlsafe(24)  # 192 bits, in an alphabet without dots
+        session = LiveSession(id=f"{replica}.{token}" if replica else token, run=run, pool=self.pool,
+                              budget=self.budget, client=client)
         self.sessions[session.id] = session
         return session
 

@@ -305,3 +305,14 @@ def test_a_client_over_its_share_of_work_may_not_train_while_others_do(client_wi
         assert client.get(f"/api/sessions/{mine}").json()["state"]["epoch"] == 0
         trained = client.post(f"/api/sessions/{theirs}/train", json={"epochs": 1})
         assert trained.status_code == 200 and trained.json()["state"]["epoch"] == 1
+
+
+def test_a_session_id_names_the_replica_its_trusted_balancer_calls_this_server(client_with):
+    """deploy/haproxy.cfg routes on the name before the dot; only a trusted proxy names the replica."""
+    with client_with(trusted_proxies="testclient") as client:
+        named = client.post("/api/sessions", json={}, headers={"x-layerlab-replica": "r7"}).json()["id"]
+        assert named.startswith("r7.") and client.get(f"/api/sessions/{named}").status_code == 200
+        odd = client.post("/api/convnet/sessions", json={}, headers={"x-layerlab-replica": "r7.x/y"}).json()["id"]
+        assert "." not in odd
+    with client_with() as client:
+        assert "." not in client.post("/api/sessions", json={}, headers={"x-layerlab-replica": "r7"}).json()["id"]
