@@ -434,6 +434,28 @@ def test_every_requirement_is_pinned_once(name):
             seen.add(package)
 
 
+def test_every_runtime_dependency_is_pinned():
+    """What each pinned package needs (on this platform, without extras) is pinned too, so an install from
+    requirements.txt (the image's) resolves nothing of its own."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    pinned = {canonicalize_name(name) for name in pins("requirements.txt")}
+    missing = set()
+    for name in pinned:
+        try:
+            needs = distribution(name).requires or []
+        except PackageNotFoundError:
+            pytest.skip(f"{name} is not installed here")
+        for need in map(Requirement, needs):
+            if (need.marker is None or need.marker.evaluate({"extra": ""})) \
+                    and canonicalize_name(need.name) not in pinned:
+                missing.add(f"{need.name} (for {name})")
+    assert not missing, sorted(missing)
+
+
 def test_cuda_plugin_matches_jax():
     gpu = pins(gpu_service()[1]["build"]["args"]["REQUIREMENTS"])
     plugins = {name: version for name, version in gpu.items() if name.startswith("jax-cuda")}
