@@ -258,7 +258,15 @@ async def import_session(request: Request, document: schemas.Export) -> schemas.
     try:
         session = await create_live(request, lambda: import_run(document.model_dump()))
     except ValueError as error:
-        raise RequestValidationError(
-            [{"type": "value_error", "loc": ("body", "state"), "msg": str(error)[:200], "input": None}]
-        ) from None
+        raise import_error(error) from None
     return _session_reply(session)
+
+
+def import_error(error: ValueError) -> RequestValidationError:
+    """A 422 for a document the engine refused: at the field its message begins with ("state.3: ..."), else
+    at the state."""
+    where, _, message = str(error).partition(": ")
+    if not message or not all(part.isidentifier() or part.isdigit() for part in where.split(".")):
+        where, message = "state", str(error)
+    return RequestValidationError(
+        [{"type": "value_error", "loc": ("body", *where.split(".")), "msg": message[:200], "input": None}])

@@ -3,14 +3,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 from ..engine.config import MAX_SEED, Config, Finite
 from ..engine.convnet.config import ConvConfig
 from ..engine.convnet.export import FORMAT as CONVNET_FORMAT, VERSION as CONVNET_VERSION
 from ..engine.convnet.images import SIDES
 from ..engine.convnet.network import MAX_DENSE_UNITS, MAX_FILTERS
+from ..engine.export import VERSION as EXPORT_VERSION
 from ..engine.fields import FIELDS
+from ..engine.history import COLUMNS as HISTORY_COLUMNS, HISTORY_LIMIT
+from ..engine.timeline import MAX_CHANGES, MAX_CHECKPOINTS
 
 MAX_EPOCHS = 10000  # epochs one train request may ask for
 MAX_PREDICT = 10000  # points one predict request may ask about
@@ -97,15 +100,41 @@ class Leaf(Strict):
     data: list[Finite | None] = Field(max_length=4096)
 
 
+History = create_model(
+    "History", __base__=Strict, __doc__="A run's history (engine/history.py): per frame that trained, column by column",
+    epoch=(list[int], Field(max_length=HISTORY_LIMIT)),
+    **{name: (list[float | None] if width == 1 else list[list[float | None]],
+              Field(max_length=HISTORY_LIMIT, description=f"per frame{'' if width == 1 else ', per weight layer'}"))
+       for name, width in HISTORY_COLUMNS.items()},
+)
+
+
+class Timeline(Strict):
+    """What it takes to look back at a run (engine/timeline.py): checkpoints of its state, the changes since."""
+
+    origin: int = Field(ge=0, description="the earliest epoch it reaches back to")
+    config: Config = Field(description="in force at the origin")
+    step: int = Field(ge=1)
+    checkpoints: dict[str, str] = Field(max_length=MAX_CHECKPOINTS, description="epoch: zlib'd state, base64")
+    changes: list[tuple[int, Config]] = Field(max_length=MAX_CHANGES, description="[epoch, config from then on]")
+
+
 class Export(Strict):
     format: Literal["layerlab-export"] = "layerlab-export"
-    version: Literal[1] = 1
+    version: Literal[1, 2] = EXPORT_VERSION
     config: Config
     epoch: int = Field(ge=0)
     status: Literal["paused", "running", "diverged"]
-    history: list[list[float | None]] = Field(max_length=4096, description="[epoch, train_loss, test_loss]")
+    history: History | list[list[float | None]] = Field(description="version 1: [epoch, train_loss, test_loss] rows")
+    timeline: Timeline | None = Field(None, description="from version 2")
     state: list[Leaf] = Field(max_length=256, description="the training state's leaves in pytree order")
     axes: Leaf
+
+    @model_validator(mode="after")
+    def _version_fits(self):
+        if (self.version == 1) != isinstance(self.history, list) or (self.version == 2) != (self.timeline is not None):
+            raise ValueError("version 1 has a list history and no timeline; version 2 a History and a timeline")
+        return self
 
 
 class Health(BaseModel):

@@ -11,7 +11,9 @@ import jax
 import numpy as np
 
 from .config import Config
+from .history import COLUMNS, History
 from .run import Run
+from .timeline import Timeline
 
 
 def leaf_of(array) -> dict:
@@ -54,26 +56,47 @@ def tree_of(leaves: list[dict], template):
     return jax.tree.unflatten(treedef, arrays)
 
 
+FORMAT, VERSION = "layerlab-export", 2  # version 1 had a loss history only ([epoch, train, test]) and no timeline
+
+
 def export_run(run: Run) -> dict:
-    """Everything needed to continue the run exactly: config, full training state, history."""
+    """Everything needed to continue the run exactly, and to look back at its past: config, full training
+    state, history (history.History) and timeline (timeline.Timeline)."""
     return {
-        "format": "layerlab-export",
-        "version": 1,
+        "format": FORMAT,
+        "version": VERSION,
         "config": run.config.model_dump(),
         "epoch": run.epoch,
         "status": "diverged" if run.status == "diverged" else "paused",
-        "history": [list(h) for h in run.history],
+        "history": run.history.to_json(run.depth + 1),
+        "timeline": run.timeline.to_json(),
         "state": [leaf_of(leaf) for leaf in jax.tree.leaves(jax.device_get(run.state))],
         "axes": leaf_of(run.axes),
     }
 
 
+def _history_of(document: dict) -> History:
+    if document["version"] == 1:  # [epoch, train loss, test loss] rows
+        rows = document["history"]
+        return History.from_json({"epoch": [r[0] for r in rows], "train_loss": [r[1] for r in rows],
+                                  "test_loss": [r[2] for r in rows],
+                                  **{name: [None] * len(rows) for name in COLUMNS if "loss" not in name}})
+    return History.from_json(document["history"])
+
+
 def import_run(document: dict) -> Run:
-    """A run continuing where `document` (from export_run) left off; ValueError names what does not fit."""
+    """A run continuing where `document` (from export_run, either version) left off; ValueError names what
+    does not fit. A version 1 document's run can be looked back at from its last epoch only."""
     run = Run(Config.model_validate(document["config"]))
     run.state = tree_of(document["state"], jax.device_get(run.state))
     run.axes = jax.device_put(_array(document["axes"], run.axes))
     run.epoch = document["epoch"]
     run.status = document["status"] if document["status"] == "diverged" else "paused"
-    run.history = [tuple(h) for h in document["history"]]
+    run.history = _history_of(document)
+    if document["version"] == 1:
+        run.timeline = Timeline.begin(run.epoch, np.asarray(run.packed), run.config)
+    else:
+        run.timeline = Timeline.from_json(document["timeline"], state_size=np.asarray(run.packed).size)
+        if max(run.timeline.checkpoints) > run.epoch:
+            raise ValueError("timeline.checkpoints: one after the run's epoch")
     return run

@@ -88,6 +88,7 @@ class Field(NamedTuple):
     source: str = ""  # the padded array it reads (frame.Frame or pictures.Pictures), when not its own name
     classification: bool = False  # null for regression
     wire_name: str = ""  # the stream's name for it, when not its own
+    history: bool = False  # kept of every frame in the run's history (history.History), for the charts
 
     @property
     def reads(self) -> str:
@@ -99,17 +100,19 @@ class Field(NamedTuple):
 
 
 FIELDS = (
-    Field("train_loss", SCALAR, META, "mean loss over the training points"),
-    Field("test_loss", SCALAR, META, "mean loss over the test points"),
-    Field("train_accuracy", SCALAR, META, "fraction of training points on the right side", classification=True),
-    Field("test_accuracy", SCALAR, META, "fraction of test points on the right side", classification=True),
+    Field("train_loss", SCALAR, META, "mean loss over the training points", history=True),
+    Field("test_loss", SCALAR, META, "mean loss over the test points", history=True),
+    Field("train_accuracy", SCALAR, META, "fraction of training points on the right side", classification=True,
+          history=True),
+    Field("test_accuracy", SCALAR, META, "fraction of test points on the right side", classification=True,
+          history=True),
     Field("probe_accuracy", PER_HIDDEN_LAYER, META,
           "per hidden layer, the training accuracy of a ridge-regularised linear read-out of its units",
           classification=True),
     Field("input_probe_accuracy", SCALAR, META, "the same read-out of the input features", classification=True),
-    Field("gradient_norms", PER_WEIGHT_LAYER, F32, "per weight layer, the norm of the loss's gradient"),
-    Field("update_ratios", PER_WEIGHT_LAYER, F32, "per weight layer, the last update's norm over the weights' norm"),
-    Field("saturation", PER_WEIGHT_LAYER, F32, "per weight layer, the fraction of its units' slopes near zero"),
+    Field("gradient_norms", PER_WEIGHT_LAYER, F32, "per weight layer, the norm of the loss's gradient", history=True),
+    Field("update_ratios", PER_WEIGHT_LAYER, F32, "per weight layer, the last update's norm over the weights' norm", history=True),
+    Field("saturation", PER_WEIGHT_LAYER, F32, "per weight layer, the fraction of its units' slopes near zero", history=True),
     Field("weights", WEIGHT_MATRICES, F16, "per weight layer: [fan_in][fan_out]", source="params"),
     Field("biases", BIAS_VECTORS, F16, "per weight layer: [fan_out]", source="params"),
     Field("output", GRID, U8, "the network's output over the plane, in label units"),

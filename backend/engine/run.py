@@ -5,6 +5,7 @@ nothing of HTTP; the API wraps it in sessions.
 """
 from __future__ import annotations
 
+import copy
 import itertools
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -18,18 +19,13 @@ from .data import MAX_SAMPLES, SLOTS, make_dataset, slots_for
 from .features import FEATURES
 from .fields import FIELD, FIELDS, META, Network, gather, positions
 from .frame import empty_axes
+from .history import History
 from .network import Arch, make_arch
 from .pictures import PICTURE_WIDTHS, picture_width_for
+from .timeline import Timeline
 from .training import LOSSES, OPTIMIZER_INDEX, REGULARIZATIONS, Hyper, TrainState, fresh_opt_states
 
-HISTORY_LIMIT = 2000  # loss history entries kept; older ones are thinned
 PREDICT_CHUNK = 1024  # points per compiled predict call: a shape fixed so that no request size recompiles
-
-
-def recorded(history: list, entry: tuple) -> list:
-    """The history with `entry` added, every other entry dropped once it passes HISTORY_LIMIT."""
-    history.append(entry)
-    return history[::2] if len(history) > HISTORY_LIMIT else history
 
 
 def in_chunks(call, rows: np.ndarray, chunk: int) -> np.ndarray:
@@ -135,8 +131,9 @@ class Run:
     config: Config
     epoch: int = 0
     status: str = "paused"
-    history: list[tuple[int, float | None, float | None]] = field(default_factory=list)
+    history: History = field(default_factory=History)
     data_version: int = 0  # goes up each time the data and network are built anew
+    remembers: bool = True  # keeps its history and timeline (a copy made to look at the past does not)
 
     def __post_init__(self) -> None:
         self._build()
@@ -156,7 +153,8 @@ class Run:
         self.axes = empty_axes()  # each frame's axes, on the device, go straight into the next
         self.epoch = 0
         self.status = "paused" if self.status == "diverged" else self.status
-        self.history = []
+        self.history = History()
+        self.timeline = Timeline.begin(0, np.asarray(self.packed), c)
         self.positions = self._positions()
         self.snapshot: Snapshot | None = None  # the latest frame, once there is one
 
@@ -197,6 +195,8 @@ class Run:
             state = self.state
             self.state = state._replace(opt_states=fresh_opt_states(state.opt_states))
         self._set_config(arch, hyper_of(config))
+        if self.remembers and not self.timeline.changed(self.epoch, config):
+            self.timeline = Timeline.begin(self.epoch, np.asarray(self.packed), config)
         return False
 
     def reset(self, seed: int | None = None) -> None:
@@ -221,10 +221,41 @@ class Run:
                             self.train_points, self.test_points)
         if snapshot.train_loss is None or snapshot.test_loss is None:  # not finite
             self.status = snapshot.status = "diverged"
-        if epochs or not self.history:
-            self._record(snapshot.train_loss, snapshot.test_loss)
+        if self.remembers and (epochs or not len(self.history)):
+            self.history.add(self.epoch, snapshot)
+            if self.timeline.due(self.epoch):
+                self.timeline.keep(self.epoch, np.asarray(self.packed))
         self.snapshot = snapshot
         return snapshot
+
+    def at(self, epoch: int) -> "Run":
+        """A copy of this run as it was at `epoch`, with that epoch's frame: from the timeline's last checkpoint
+        before it, trained on through the changes made since. ValueError: an epoch it cannot reach."""
+        if epoch > self.epoch:
+            raise ValueError(f"epoch: the run is at epoch {self.epoch}")
+        start, packed, config, changes = self.timeline.path_to(epoch)
+        past = copy.copy(self)
+        past.remembers, past.snapshot = False, None
+        past.config, past.epoch, past.status = config, start, "paused"
+        past._set_config(make_arch(config.features, config.hidden_layers, config.activation,
+                                   config.output_activation), hyper_of(config))
+        past.packed = jax.device_put(packed)
+        for at, changed in changes:
+            past.train(at - past.epoch)
+            past.reconfigure(changed)
+        past.train(epoch - past.epoch)
+        return past
+
+    def rewind(self, epoch: int) -> Snapshot:
+        """Go back to `epoch` to continue from there, bit for bit as if the run had paused there; what came
+        after it is forgotten. Its frame."""
+        past = self.at(epoch)
+        self.config, self.arch, self.packed_config = past.config, past.arch, past.packed_config
+        self.packed = past.packed
+        self.epoch, self.status, self.axes, self.snapshot = past.epoch, past.status, past.axes, past.snapshot
+        self.history.until(self.epoch)
+        self.timeline.until(self.epoch)
+        return self.snapshot
 
     def predict(self, points: np.ndarray) -> np.ndarray:
         """Network outputs at (n, 2) points, in label units (a sigmoid's p becomes 2p − 1).
@@ -233,9 +264,6 @@ class Run:
         """
         points = np.asarray(points, np.float32).reshape(-1, 2)
         return in_chunks(lambda chunk: program.predict(self.packed, self.packed_config, chunk), points, PREDICT_CHUNK)
-
-    def _record(self, train_loss: float | None, test_loss: float | None) -> None:
-        self.history = recorded(self.history, (self.epoch, train_loss, test_loss))
 
     def layer_sizes(self) -> list[int]:
         return [len(self.config.features), *self.config.hidden_layers, 1]

@@ -60,7 +60,7 @@ def test_a_huge_learning_rate_diverges_quietly_and_reset_recovers():
     snap = run.train(50)
     assert snap.status == "diverged"
     assert snap.train_loss is None  # not finite: the snapshot holds JSON-ready values
-    assert run.history[-1][1] is None  # no NaN reaches the history
+    assert run.history.to_json(2)["train_loss"][-1] is None  # no NaN reaches the history's JSON
     # A diverged run stands still rather than training on NaN.
     assert run.train(10).epoch == snap.epoch
     run.reset()
@@ -85,7 +85,7 @@ def weights_and_losses(config: Config, epochs: int = 40):
     run = Run(config)
     for _ in range(4):
         run.train(epochs // 4)
-    return jax.device_get(run.state.params), run.history
+    return jax.device_get(run.state.params), run.history.to_json(run.depth + 1)
 
 
 def test_a_seed_fixes_the_whole_run():
@@ -142,7 +142,7 @@ def test_a_network_setting_starts_again(change):
     run = Run(Config())
     run.train(10)
     assert run.reconfigure(run.config.model_copy(update=change))
-    assert run.epoch == 0 and run.history == []
+    assert run.epoch == 0 and len(run.history) == 0
     snap = run.train(0)
     assert snap.epoch == 0
     assert len(snap.train_points) == round(run.config.num_samples * run.config.train_fraction)

@@ -12,8 +12,15 @@ from .config import RESTARTING, ConvConfig
 from .frame import Frame
 from .images import DATASETS, DIRECTIONS, SIDES, ImageSet, shifted
 from .network import Shape, make_shape, similar_units
-from ..run import in_chunks, recorded
+from ..history import HISTORY_LIMIT
+from ..run import in_chunks
 from .training import steps_per_epoch
+
+
+def recorded(history: list, entry: tuple) -> list:
+    """The history with `entry` added, every other entry dropped once it passes HISTORY_LIMIT."""
+    history.append(entry)
+    return history[::2] if len(history) > HISTORY_LIMIT else history
 
 
 def shape_of(config: ConvConfig, classes: int) -> Shape:
