@@ -124,8 +124,9 @@ class FrameEncoder:
     def fits(self, run: Run, *, view_layer: int) -> bool:
         return self.positions is run.positions and self.view_layer == view_layer
 
-    def encode(self, snapshot: Snapshot, *, data_version: int) -> bytes:
-        """The frame message for a snapshot of the run (Run.train), with its metadata fields."""
+    def encode(self, snapshot: Snapshot, *, data_version: int, past: bool = False) -> bytes:
+        """The frame message for a snapshot of the run (Run.train), with its metadata fields; `past`: a
+        frame of an earlier epoch, looked back at (Run.at), not the run's latest."""
         values = snapshot.values
         chunks = [values[self.singles].astype("<f4").tobytes(), _half(values[self.halves]).tobytes(),
                   quantise(values[self.grids]).tobytes()]
@@ -138,6 +139,7 @@ class FrameEncoder:
             "kind": "frame",
             "epoch": snapshot.epoch,
             "status": snapshot.status,
+            "past": past,
             **snapshot.metadata(),
             "layer_sizes": self.layer_sizes,
             "view_layer": self.layer,

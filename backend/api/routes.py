@@ -228,11 +228,52 @@ def snapshot_reply(run: Run, snap: EngineSnapshot) -> schemas.Snapshot:
     )
 
 
+def _past_error(error: ValueError) -> RequestValidationError:
+    return RequestValidationError([{"type": "value_error", "loc": ("query", "epoch"), "msg": str(error)[:200],
+                                    "input": None}])
+
+
 @sessions.get("/{session_id}/snapshot", response_model=schemas.Snapshot)
-async def get_snapshot(request: Request, session_id: str) -> schemas.Snapshot:
-    """One full frame: output grid, neuron thumbnails, weights, gradient flow and layer views."""
+async def get_snapshot(request: Request, session_id: str,
+                       epoch: int | None = Query(None, ge=0, description="an earlier epoch to look back at")
+                       ) -> schemas.Snapshot:
+    """One full frame: output grid, neuron thumbnails, weights, gradient flow and layer views; with `epoch`,
+    as they were then (recomputed from the run's timeline)."""
     session = _session(request, session_id)
-    return await session.work(lambda run: snapshot_reply(run, run.train(0)))
+
+    def work(run: Run) -> schemas.Snapshot:
+        return snapshot_reply(run, run.train(0) if epoch is None or epoch == run.epoch else run.at(epoch).snapshot)
+
+    try:
+        return await session.work(work)
+    except ValueError as error:
+        raise _past_error(error) from None
+
+
+@sessions.get("/{session_id}/history", response_model=schemas.RunHistory)
+async def get_history(request: Request, session_id: str) -> schemas.RunHistory:
+    """Every frame's losses, accuracies and per-layer gradient flow so far, and how far back the run can be
+    looked at (`origin`)."""
+    session = _session(request, session_id)
+
+    def work(run: Run) -> dict:
+        return {"epoch": run.epoch, "origin": run.timeline.origin, "history": run.history.to_json(run.depth + 1)}
+
+    return await session.work(work)
+
+
+@sessions.post("/{session_id}/rewind", response_model=schemas.Session)
+async def rewind_session(request: Request, session_id: str, body: schemas.RewindRequest) -> schemas.Session:
+    """Go back to an earlier epoch and continue from there, bit for bit as if the run had paused there; what
+    came after it is forgotten."""
+    session = _session(request, session_id)
+    session.hurry()
+    try:
+        await session.work(lambda run: run.rewind(body.epoch))
+    except ValueError as error:
+        raise RequestValidationError([{"type": "value_error", "loc": ("body", "epoch"), "msg": str(error)[:200],
+                                       "input": None}]) from None
+    return _session_reply(session)
 
 
 @sessions.post("/{session_id}/predict", response_model=schemas.Prediction)

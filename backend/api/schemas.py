@@ -109,6 +109,16 @@ History = create_model(
 )
 
 
+class RunHistory(BaseModel):
+    epoch: int = Field(description="the run's epoch now")
+    origin: int = Field(description="the earliest epoch the run can be looked back at or rewound to")
+    history: History
+
+
+class RewindRequest(Strict):
+    epoch: int = Field(ge=0, description="an epoch from the run's origin to now")
+
+
 class Timeline(Strict):
     """What it takes to look back at a run (engine/timeline.py): checkpoints of its state, the changes since."""
 

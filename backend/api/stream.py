@@ -70,6 +70,20 @@ class View(_Message):
     layer: int = Field(ge=0, lt=MAX_LAYERS, description="which hidden layer's projection frames carry")
 
 
+class Seek(_Message):
+    """The playground's: pause and show the run as it was at an earlier epoch (null: as it is now)."""
+
+    type: Literal["seek"]
+    epoch: int | None = Field(ge=0)
+
+
+class Rewind(_Message):
+    """The playground's: go back to an earlier epoch and continue from there; what came after is forgotten."""
+
+    type: Literal["rewind"]
+    epoch: int = Field(ge=0)
+
+
 class Show(ShowRequest):
     """The ConvNet lab's: follow an image through the network (as POST .../show takes)."""
 
@@ -77,7 +91,8 @@ class Show(ShowRequest):
 
 
 ClientMessage = TypeAdapter(
-    Annotated[Union[Play, Pause, Step, Reset, ConfigChange, Speed, View, Show], Field(discriminator="type")]
+    Annotated[Union[Play, Pause, Step, Reset, ConfigChange, Speed, View, Seek, Rewind, Show],
+              Field(discriminator="type")]
 )
 
 
@@ -103,10 +118,11 @@ class Lab:
     encoder: Callable  # (run, view_layer=) -> encoder
     data_message: Callable  # (run, data_version=) -> bytes
     follow: Callable | None = None  # (run, Show) -> None, raising ValueError naming what was wrong
+    looks_back: bool = False  # its runs keep a timeline: seek and rewind (Run.at, Run.rewind)
 
 
 PLAYGROUND = Lab(config=Config, speed="epochs_per_frame", default_speed=1, encoder=FrameEncoder,
-                 data_message=encode_points)
+                 data_message=encode_points, looks_back=True)
 
 
 class Viewer:
@@ -194,24 +210,26 @@ def channel(session: LiveSession, lab: Lab) -> Channel:
     return _channels[session]
 
 
-async def render(ch: Channel, epochs: int) -> tuple[bytes, int, bytes]:
+async def render(ch: Channel, epochs: int, past: int | None = None) -> tuple[bytes, int, bytes]:
     """Train the session's run and encode the frame in the worker pool: the frame, the data version it is
-    drawn from (read there, where nothing can rebuild the run meanwhile) and that version's points."""
+    drawn from (read there, where nothing can rebuild the run meanwhile) and that version's points. With
+    `past`, no training: the frame of that earlier epoch (Run.at; ValueError when the run cannot reach it)."""
     view_layer = ch.view_layer
 
     def work(run):
-        snapshot = run.train(epochs)
+        snapshot = run.train(epochs) if past is None else run.at(past).snapshot
         if ch.encoder is None or not ch.encoder.fits(run, view_layer=view_layer):
             ch.encoder = ch.lab.encoder(run, view_layer=view_layer)
         if ch.points is None or ch.points[0] != run.data_version:
             ch.points = (run.data_version, ch.lab.data_message(run, data_version=run.data_version))
-        return ch.encoder.encode(snapshot, data_version=run.data_version), run.data_version, ch.points[1]
+        frame = ch.encoder.encode(snapshot, data_version=run.data_version, **({} if past is None else {"past": True}))
+        return frame, run.data_version, ch.points[1]
 
     return await ch.session.work(work)
 
 
-async def publish(ch: Channel, epochs: int) -> None:
-    frame, version, points = await render(ch, epochs)
+async def publish(ch: Channel, epochs: int, past: int | None = None) -> None:
+    frame, version, points = await render(ch, epochs, past)
     for viewer in list(ch.viewers):
         viewer.offer(frame, version, points)
 
@@ -284,6 +302,26 @@ async def handle(ch: Channel, message: dict, viewer: Viewer, settings: Settings)
         session.hurry()
         if not ch.playing:
             await publish(ch, 0)
+    elif kind in ("seek", "rewind"):
+        if not ch.lab.looks_back:
+            viewer.say({"type": "error", "error": f"{kind}: this lab keeps no timeline"})
+            return
+        ch.pause()
+        session.hurry()
+        epoch = message["epoch"]
+        try:
+            if kind == "rewind":
+                await session.work(lambda run: run.rewind(epoch))
+            elif epoch is not None and epoch < session.run.epoch:
+                await publish(ch, 0, past=epoch)
+                return
+        except ValueError as error:
+            viewer.say({"type": "error", "error": str(error)})
+            return
+        if kind == "rewind":
+            for other in list(ch.viewers):
+                other.say({"type": "rewound", "epoch": session.run.epoch, "config": session.run.config.model_dump()})
+        await publish(ch, 0)
     elif kind == "show":
         if ch.lab.follow is None:
             viewer.say({"type": "error", "error": "show: this lab's frames follow no image"})

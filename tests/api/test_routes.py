@@ -317,3 +317,17 @@ def test_a_session_id_names_the_replica_its_trusted_balancer_calls_this_server(c
         assert "." not in odd
     with client_with() as client:
         assert "." not in client.post("/api/sessions", json={}, headers={"x-layerlab-replica": "r7"}).json()["id"]
+
+
+def test_the_rest_api_looks_back_and_rewinds(client, session_id):
+    client.post(f"/api/sessions/{session_id}/train", json={"epochs": 8})
+    past = client.get(f"/api/sessions/{session_id}/snapshot", params={"epoch": 3}).json()
+    assert past["epoch"] == 3
+    too_late = client.get(f"/api/sessions/{session_id}/snapshot", params={"epoch": 9})
+    assert too_late.status_code == 422 and too_late.json()["detail"][0]["loc"] == ["query", "epoch"]
+    refused = client.post(f"/api/sessions/{session_id}/rewind", json={"epoch": 9})
+    assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["body", "epoch"]
+    assert client.get(f"/api/sessions/{session_id}").json()["state"]["epoch"] == 8  # nothing changed
+    rewound = client.post(f"/api/sessions/{session_id}/rewind", json={"epoch": 3}).json()
+    assert rewound["state"]["epoch"] == 3
+    assert client.get(f"/api/sessions/{session_id}/snapshot").json()["output"] == past["output"]

@@ -375,3 +375,39 @@ def test_reading_waits_while_the_inbox_is_full():
         return blocked
 
     assert asyncio.run(fill())
+
+
+def test_looking_back_then_going_on_from_an_earlier_epoch(client, session_id):
+    """seek shows an earlier epoch as it was (marked past, the charts' history untouched), seek null the run
+    as it is, and rewind goes back there for good, telling every viewer."""
+    for epochs in (4, 6):  # two frames' worth of history: epochs 4 and 10
+        client.post(f"/api/sessions/{session_id}/train", json={"epochs": epochs})
+    kept = client.get(f"/api/sessions/{session_id}/history").json()
+    assert kept["epoch"] == 10 and kept["origin"] == 0 and kept["history"]["epoch"] == [0, 4, 10]
+    with client.websocket_connect(f"/api/sessions/{session_id}/stream") as ws:
+        assert frame(ws)[0]["past"] is False
+        ws.send_text(json.dumps({"type": "seek", "epoch": 4}))
+        meta, _ = frame(ws)
+        assert meta["past"] is True and meta["epoch"] == 4
+        assert meta["train_loss"] == pytest.approx(kept["history"]["train_loss"][1], rel=1e-6)
+        ws.send_text(json.dumps({"type": "seek", "epoch": None}))
+        meta, _ = frame(ws)
+        assert meta["past"] is False and meta["epoch"] == 10
+        ws.send_text(json.dumps({"type": "seek", "epoch": 11}))  # later than now: the run as it is
+        assert frame(ws)[0]["epoch"] == 10
+        ws.send_text(json.dumps({"type": "rewind", "epoch": 11}))
+        assert "epoch" in text(ws)["error"]
+        ws.send_text(json.dumps({"type": "rewind", "epoch": 4}))
+        told = text(ws)
+        assert told["type"] == "rewound" and told["epoch"] == 4 and told["config"]["hidden_layers"]
+        meta, _ = frame(ws)
+        assert meta["past"] is False and meta["epoch"] == 4
+    assert client.get(f"/api/sessions/{session_id}/history").json()["history"]["epoch"] == [0, 4]
+
+
+def test_the_convnet_lab_keeps_no_timeline(client):
+    sid = client.post("/api/convnet/sessions", json={}).json()["id"]
+    with client.websocket_connect(f"/api/convnet/sessions/{sid}/stream") as ws:
+        ws.send_text(json.dumps({"type": "seek", "epoch": 0}))
+        assert "no timeline" in text(ws)["error"]
+    client.delete(f"/api/convnet/sessions/{sid}")
