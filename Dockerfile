@@ -11,11 +11,12 @@ ENV PYTHONUNBUFFERED=1 \
     JAX_PLATFORMS=cpu \
     LAYERLAB_HOST=0.0.0.0 \
     LAYERLAB_PORT=8000 \
-    LAYERLAB_EXECUTABLES=/cache/executables
+    LAYERLAB_EXECUTABLES=/cache/executables \
+    LAYERLAB_DATA_DIR=/data
 
 RUN useradd --create-home --uid 10001 --user-group layerlab \
-    && mkdir -p /cache/executables \
-    && chown layerlab:layerlab /cache/executables
+    && mkdir -p /cache/executables /data \
+    && chown layerlab:layerlab /cache/executables /data
 
 WORKDIR /app
 

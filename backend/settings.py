@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass, fields
 from functools import lru_cache
 
+from .store.limits import Limits
+
 
 OLD_NAMES = {"executables": "COMPILATION_CACHE"}  # read when the new variable is not set
 REPLICA_NAME = re.compile(r"[A-Za-z0-9_-]{1,32}")  # a balancer's name for a replica, as session ids carry it
@@ -33,6 +35,11 @@ class Settings:
     shutdown_seconds: float = 5.0  # LAYERLAB_SHUTDOWN_SECONDS: graceful shutdown limit
     send_timeout: float = 5.0  # LAYERLAB_SEND_TIMEOUT: seconds a frame may take to send before the peer is dropped
     max_message_bytes: int = 65536  # LAYERLAB_MAX_MESSAGE_BYTES: largest WebSocket message accepted
+    database_url: str = ""  # LAYERLAB_DATABASE_URL: saved runs' database (postgresql+psycopg://...); empty: SQLite
+    data_dir: str = ".data"  # LAYERLAB_DATA_DIR: where the SQLite database of saved runs lives
+    max_run_bytes: int = Limits.max_run_bytes  # LAYERLAB_MAX_RUN_BYTES: largest saved run (413)
+    max_saves_per_client_per_hour: int = Limits.max_saves_per_client_per_hour  # LAYERLAB_..._PER_HOUR: then 429
+    max_store_bytes: int = Limits.max_store_bytes  # LAYERLAB_MAX_STORE_BYTES: all saved runs together (507)
 
     @classmethod
     def from_env(cls, environ=os.environ) -> "Settings":
@@ -42,6 +49,11 @@ class Settings:
             if raw is not None:
                 values[f.name] = type(f.default)(raw)
         return cls(**values)
+
+    @property
+    def database(self) -> str:
+        """The saved runs' database URL: LAYERLAB_DATABASE_URL, else a SQLite file in data_dir."""
+        return self.database_url or f"sqlite:///{os.path.abspath(os.path.join(self.data_dir, 'runs.sqlite3'))}"
 
     def trusts(self, address: str | None) -> bool:
         """Whether `address` is a trusted proxy: named in trusted_proxies, or in a network named there."""

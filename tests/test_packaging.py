@@ -389,7 +389,7 @@ def test_the_scale_profile_puts_replicas_behind_the_balancer_alone():
     """Only the balancer is published; the replicas are Layerlab's image, trust the balancer's network for the
     client's address and their own name, and the balancer reads the repository's config."""
     scale = scale_services()
-    [balancer] = [name for name, service in scale.items() if "build" not in service]
+    [balancer] = [name for name, service in scale.items() if service.get("image", "").startswith("haproxy")]
     [replica] = [name for name, service in scale.items() if "build" in service]
     assert "ports" not in scale[replica] and scale[balancer]["ports"] == services()["layerlab"]["ports"]
     assert scale[balancer]["depends_on"] == [replica]
@@ -403,6 +403,23 @@ def test_the_scale_profile_puts_replicas_behind_the_balancer_alone():
     assert (ROOT / source).is_file()
 
 
+def test_saved_runs_outlive_the_containers():
+    """The single servers keep their SQLite database on a named volume; the scale set-up's replicas share one
+    PostgreSQL, with a health check they wait for."""
+    data = dockerfile_env()["LAYERLAB_DATA_DIR"]
+    assert "runs" in compose()["volumes"]
+    for name, service in layerlab_services().items():
+        if "scale" not in service.get("profiles", []):
+            assert f"runs:{data}" in service["volumes"], name
+    scale = scale_services()
+    [replica] = [s for s in scale.values() if "build" in s]
+    [(name, database)] = [(n, s) for n, s in scale.items() if s.get("image", "").startswith("postgres")]
+    assert replica["depends_on"][name]["condition"] == "service_healthy" and "pg_isready" in str(database["healthcheck"])
+    url = environment(replica)["LAYERLAB_DATABASE_URL"]
+    assert url.startswith("postgresql+psycopg://") and f"@{name}:5432/" in url
+    assert any(v.endswith(":/var/lib/postgresql/data") for v in database["volumes"])
+
+
 def test_the_balancer_config_is_valid_as_compose_runs_it():
     """HAProxy itself checks deploy/haproxy.cfg with the balancer service's environment."""
     haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
@@ -410,7 +427,7 @@ def test_the_balancer_config_is_valid_as_compose_runs_it():
         if os.environ.get("CI"):
             pytest.fail("HAProxy is missing (apt-get install haproxy)")
         pytest.skip("HAProxy is missing (apt-get install haproxy)")
-    [balancer] = [s for s in scale_services().values() if "build" not in s]
+    [balancer] = [s for s in scale_services().values() if s.get("image", "").startswith("haproxy")]
     env = {**os.environ, **environment(balancer)}
     result = subprocess.run([haproxy, "-c", "-f", str(ROOT / "deploy" / "haproxy.cfg")], env=env,
                             capture_output=True, text=True)
@@ -481,7 +498,7 @@ def test_readme_gives_the_compose_commands():
     text = readme()
     assert "docker compose up" in text
     assert f"docker compose --profile gpu up {gpu_service()[0]}" in text
-    [balancer] = [name for name, service in scale_services().items() if "build" not in service]
+    [balancer] = [name for name, s in scale_services().items() if s.get("image", "").startswith("haproxy")]
     assert f"docker compose --profile scale up {balancer}" in text
 
 

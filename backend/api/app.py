@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import fields
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from ..engine.run import Run
 from ..engine.executables import keep_executables
 from ..engine.config import Config
 from ..settings import Settings, get_settings
-from . import convnet, routes, stream
+from . import convnet, routes, runs, stream
 from .budget import WorkBudget
 from .convnet import CONVNET
 from .pool import WorkPool
@@ -46,10 +47,30 @@ async def _warm_up(app: FastAPI, settings: Settings) -> None:
     log.info("layerlab: compiled programs ready")
 
 
+async def _open_store(settings: Settings):
+    """The saved runs' store, its schema migrated to this version's (Alembic), in a thread beside the warm-up:
+    the database may be slow to answer, and no page waits for it but a save or a shared link."""
+    from ..store import Limits, RunStore, migrate  # SQLAlchemy and Alembic: a third of a second to import
+
+    try:
+        await asyncio.to_thread(migrate, settings.database)
+        return RunStore(settings.database, Limits(**{f.name: getattr(settings, f.name) for f in fields(Limits)}))
+    except Exception:
+        log.exception("layerlab: the saved runs' database could not be opened")
+        raise
+
+
 async def _expire(app: FastAPI) -> None:
     while True:
         await asyncio.sleep(EXPIRY_INTERVAL)
         app.state.registry.expire()
+
+
+async def _close_store(opening: asyncio.Task) -> None:
+    if not opening.done():
+        opening.cancel()
+    elif not opening.cancelled() and opening.exception() is None:
+        await opening.result().close()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -67,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.ready = asyncio.Event()
         app.state.device = jax.devices()[0].platform
         app.state.open_streams = stream.OpenStreams()
+        app.state.runs = asyncio.create_task(_open_store(settings))
         tasks = [asyncio.create_task(_warm_up(app, settings)), asyncio.create_task(_expire(app))]
         yield
         for session_id in list(app.state.registry.sessions):
@@ -74,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         for task in tasks:
             task.cancel()
         app.state.pool.shutdown(wait=False, cancel_futures=True)
+        await _close_store(app.state.runs)
 
     app = FastAPI(
         title="Layerlab",
@@ -85,6 +108,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(routes.health)
     app.include_router(routes.sessions)
     app.include_router(convnet.router)
+    app.include_router(runs.router)
+    app.include_router(runs.page_route(FRONTEND))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:

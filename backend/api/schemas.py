@@ -1,6 +1,7 @@
 """Pydantic models of every request and reply; the OpenAPI schema they make is the contract."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
@@ -117,6 +118,12 @@ class RunHistory(BaseModel):
 
 class RewindRequest(Strict):
     epoch: int = Field(ge=0, description="an epoch from the run's origin to now")
+
+
+class SavedRun(BaseModel):
+    id: str
+    url: str = Field(description="the page that opens it: /r/{id}")
+    delete_token: str = Field(description="deletes it (DELETE /api/runs/{id}, header X-Delete-Token); shown only once")
 
 
 class Timeline(Strict):
@@ -327,3 +334,10 @@ class LayerView(BaseModel):
 class Translation(BaseModel):
     shifts: list[int] = Field(description="pixels every test image was shifted by")
     accuracy: list[float] = Field(description="test accuracy at each shift, the mean over right, left, down and up")
+
+
+class StoredRun(BaseModel):
+    id: str
+    lab: Literal["playground"]
+    created: datetime
+    document: Export = Field(description="as GET /api/sessions/{id}/export gave it: import it to continue")

@@ -1,6 +1,9 @@
 """Fixtures for the API: an app with its lifespan running, and a session on it."""
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -16,11 +19,14 @@ from backend.api.app import create_app
 from backend.settings import Settings
 
 CACHE = str(Path(__file__).resolve().parents[2] / ".executables")
+RUNS = tempfile.mkdtemp(prefix="layerlab-test-runs-")  # the saved runs' SQLite database of these tests' apps
+atexit.register(shutil.rmtree, RUNS, ignore_errors=True)
 
 
 def make_settings(**overrides) -> Settings:
     """Every test's work comes from one client: its share of work is unbounded unless a test bounds it."""
-    return Settings(**{"warmup": "none", "executables": CACHE, "max_work_per_client": 1e9, **overrides})
+    return Settings(**{"warmup": "none", "executables": CACHE, "max_work_per_client": 1e9, "data_dir": RUNS,
+                       **overrides})
 
 
 @pytest.fixture(scope="session")

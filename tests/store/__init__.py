@@ -1,0 +1,1 @@
+"""Tests of backend.store against real SQLite and PostgreSQL databases."""
