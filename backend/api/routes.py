@@ -257,7 +257,8 @@ async def get_history(request: Request, session_id: str) -> schemas.RunHistory:
     session = _session(request, session_id)
 
     def work(run: Run) -> dict:
-        return {"epoch": run.epoch, "origin": run.timeline.origin, "history": run.history.to_json(run.depth + 1)}
+        return {"epoch": run.epoch, "origin": run.timeline.origin, "data_version": run.data_version,
+                "history": run.history.to_json(run.depth + 1)}
 
     return await session.work(work)
 

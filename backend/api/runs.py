@@ -47,7 +47,8 @@ async def save_session(request: Request, session_id: str) -> schemas.SavedRun:
     except StoreLimit as refusal:
         headers = {"Retry-After": str(refusal.retry_after)} if refusal.retry_after else None
         raise HTTPException(REFUSALS[refusal.limit], f"{refusal.limit}: {refusal.message}", headers=headers) from None
-    return schemas.SavedRun(id=saved.id, url=f"/r/{saved.id}", delete_token=saved.delete_token)
+    return schemas.SavedRun(id=saved.id, epoch=document["epoch"], url=f"/r/{saved.id}",
+                            delete_token=saved.delete_token)
 
 
 @router.get("/api/runs/{run_id}", response_model=schemas.StoredRun)

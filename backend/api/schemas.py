@@ -113,6 +113,7 @@ History = create_model(
 class RunHistory(BaseModel):
     epoch: int = Field(description="the run's epoch now")
     origin: int = Field(description="the earliest epoch the run can be looked back at or rewound to")
+    data_version: int = Field(description="as the stream's frames of this network carry it")
     history: History
 
 
@@ -122,6 +123,7 @@ class RewindRequest(Strict):
 
 class SavedRun(BaseModel):
     id: str
+    epoch: int = Field(description="the epoch the run was saved at")
     url: str = Field(description="the page that opens it: /r/{id}")
     delete_token: str = Field(description="deletes it (DELETE /api/runs/{id}, header X-Delete-Token); shown only once")
 

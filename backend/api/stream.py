@@ -228,8 +228,8 @@ async def render(ch: Channel, epochs: int, past: int | None = None) -> tuple[byt
     return await ch.session.work(work)
 
 
-async def publish(ch: Channel, epochs: int, past: int | None = None) -> None:
-    frame, version, points = await render(ch, epochs, past)
+async def publish(ch: Channel, epochs: int) -> None:
+    frame, version, points = await render(ch, epochs)
     for viewer in list(ch.viewers):
         viewer.offer(frame, version, points)
 
@@ -312,8 +312,8 @@ async def handle(ch: Channel, message: dict, viewer: Viewer, settings: Settings)
         try:
             if kind == "rewind":
                 await session.work(lambda run: run.rewind(epoch))
-            elif epoch is not None and epoch < session.run.epoch:
-                await publish(ch, 0, past=epoch)
+            elif epoch is not None and epoch < session.run.epoch:  # for the viewer who asked, no other
+                viewer.offer(*await render(ch, 0, past=epoch))
                 return
         except ValueError as error:
             viewer.say({"type": "error", "error": str(error)})

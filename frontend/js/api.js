@@ -1,5 +1,5 @@
 // @ts-check
-/** REST calls: options, sessions. Each throws an ApiError carrying the HTTP status on failure. */
+/** REST calls: options, sessions, saved runs. Each throws an ApiError carrying the HTTP status on failure. */
 
 /**
  * @typedef {Object} Bounds  a config field's bounds, as JSON Schema names them
@@ -33,10 +33,11 @@
  */
 
 export class ApiError extends Error {
-  /** @param {number} status @param {string} message */
-  constructor(status, message) {
+  /** @param {number} status @param {string} message @param {number | null} [retryAfter]  seconds, where the reply says */
+  constructor(status, message, retryAfter = null) {
     super(message);
     this.status = status;
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -52,7 +53,8 @@ export async function request(path, init) {
       detail = typeof body.detail === "string" ? body.detail
         : (body.detail ?? []).map((/** @type {any} */ d) => `${d.loc.slice(1).join(".")}: ${d.msg}`).join("; ");
     } catch { /* not JSON: keep the status text */ }
-    throw new ApiError(reply.status, detail);
+    const wait = Number(reply.headers.get("retry-after") ?? NaN);
+    throw new ApiError(reply.status, detail, Number.isFinite(wait) ? wait : null);
   }
   return reply.status === 204 ? null : reply.json();
 }
@@ -88,4 +90,43 @@ export function createSession(config) {
 /** A session's config and state; ApiError 404 when it is gone. @param {string} id */
 export function getSession(id) {
   return request(`/api/sessions/${encodeURIComponent(id)}`);
+}
+
+/**
+ * @typedef {Object} History  a run's charts so far, one entry per frame that trained (nulls: not finite)
+ * @property {number[]} epoch
+ * @property {(number | null)[]} train_loss
+ * @property {(number | null)[]} test_loss
+ * @property {(number | null)[][]} gradient_norms  per weight layer
+ * @property {(number | null)[][]} update_ratios
+ * @property {(number | null)[][]} saturation
+ */
+
+/**
+ * A session's history, its epoch now and the earliest epoch it can be looked back at.
+ * @param {string} id @returns {Promise<{epoch: number, origin: number, history: History}>}
+ */
+export function getHistory(id) {
+  return request(`/api/sessions/${encodeURIComponent(id)}/history`);
+}
+
+/**
+ * Keep a session's run for good: its id, the page that opens it (/r/{id}) and the token that deletes it.
+ * @param {string} id @returns {Promise<{id: string, url: string, delete_token: string}>}
+ */
+export function saveSession(id) {
+  return request(`/api/sessions/${encodeURIComponent(id)}/save`, { method: "POST" });
+}
+
+/**
+ * A saved run: its export document continues it (importSession); ApiError 404 when there is none.
+ * @param {string} id @returns {Promise<{id: string, lab: string, created: string, document: Record<string, any>}>}
+ */
+export function getRun(id) {
+  return request(`/api/runs/${encodeURIComponent(id)}`);
+}
+
+/** A new session continuing an exported run exactly. @param {Record<string, any>} document @returns {Promise<{id: string, config: any, state: any}>} */
+export function importSession(document) {
+  return request("/api/sessions/import", { method: "POST", body: JSON.stringify(document) });
 }

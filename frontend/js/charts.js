@@ -2,7 +2,7 @@
 /**
  * Charts over time, drawn on canvases: train and test loss, and gradient flow
  * (each weight layer's gradient norm on a log scale, with its latest update-to-weight
- * ratio and the share of its units that are saturated).
+ * ratio and the share of its units that are saturated). Either marks an earlier epoch the page looks back at.
  */
 
 /**
@@ -22,6 +22,7 @@ const FONT = "11px system-ui, sans-serif";
 const TRAIN_COLOUR = "#6b7480"; // grey: training loss (as in the Playground)
 const TEST_COLOUR = "#111"; // black: test loss
 const MIN_LOG = 1e-8; // smallest value a log axis shows
+const MARK_COLOUR = "#c2255c"; // the epoch looked back at: a crimson no line of the charts uses
 // Viridis stops (colour-blind safe, ordered dark to light): input-side layers dark, output side light.
 const VIRIDIS = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [190, 208, 40]];
 
@@ -102,6 +103,37 @@ export function axes(context, width, height, lo, hi, log, firstEpoch, lastEpoch,
 }
 
 /**
+ * The x of an epoch on a chart of this history.
+ * @param {Sample[]} history @param {number} width @param {typeof PAD} pad @returns {(epoch: number) => number}
+ */
+function epochToX(history, width, pad) {
+  const first = history[0].epoch, span = Math.max(1, history[history.length - 1].epoch - first);
+  return (e) => pad.left + ((e - first) / span) * (width - pad.left - pad.right);
+}
+
+/**
+ * A vertical line at the epoch looked back at, named at its top (on the side with room).
+ * @param {CanvasRenderingContext2D} context @param {Sample[]} history @param {number} epoch
+ * @param {number} width @param {number} height @param {typeof PAD} pad
+ */
+function mark(context, history, epoch, width, height, pad) {
+  const x = Math.round(epochToX(history, width, pad)(epoch)) + 0.5;
+  context.strokeStyle = context.fillStyle = MARK_COLOUR;
+  context.lineWidth = 2;
+  context.setLineDash([]);
+  context.beginPath(); context.moveTo(x, pad.top); context.lineTo(x, height - pad.bottom); context.stroke();
+  const text = epochLabel(epoch);
+  const room = context.measureText(text).width + 8;
+  const left = x + room < width - pad.right;
+  context.clearRect(left ? x + 1 : x - room, pad.top, room, 14);
+  context.fillStyle = MARK_COLOUR;
+  context.textAlign = left ? "left" : "right";
+  context.textBaseline = "top";
+  context.fillText(text, left ? x + 4 : x - 4, pad.top + 1);
+  context.textBaseline = "alphabetic";
+}
+
+/**
  * A line through history values.
  * @param {CanvasRenderingContext2D} context @param {Sample[]} history
  * @param {(s: Sample, i: number) => number | null | undefined} value @param {(v: number) => number} y
@@ -109,8 +141,7 @@ export function axes(context, width, height, lo, hi, log, firstEpoch, lastEpoch,
  * @param {{pad?: typeof PAD, lineWidth?: number}} [style]
  */
 export function line(context, history, value, y, width, colour, dash = [], { pad = PAD, lineWidth = 1.6 } = {}) {
-  const first = history[0].epoch, span = Math.max(1, history[history.length - 1].epoch - first);
-  const x = (/** @type {number} */ e) => pad.left + ((e - first) / span) * (width - pad.left - pad.right);
+  const x = epochToX(history, width, pad);
   context.strokeStyle = colour;
   context.lineWidth = lineWidth;
   context.setLineDash(dash);
@@ -128,9 +159,9 @@ export function line(context, history, value, y, width, colour, dash = [], { pad
 
 /**
  * Train (grey) and test (black, dashed) loss over time.
- * @param {HTMLCanvasElement} canvas @param {Sample[]} history
+ * @param {HTMLCanvasElement} canvas @param {Sample[]} history @param {number | null} [marked]  an epoch looked back at
  */
-export function drawLoss(canvas, history) {
+export function drawLoss(canvas, history, marked = null) {
   const { context, width, height } = prepare(canvas);
   if (history.length < 1) return;
   let hi = 0;
@@ -138,6 +169,7 @@ export function drawLoss(canvas, history) {
   const y = axes(context, width, height, 0, hi || 1, false, history[0].epoch, history[history.length - 1].epoch);
   line(context, history, (s) => s.train_loss, y, width, TRAIN_COLOUR);
   line(context, history, (s) => s.test_loss, y, width, TEST_COLOUR, [4, 3]);
+  if (marked !== null) mark(context, history, marked, width, height, PAD);
 }
 
 const FLOW_PAD = { ...PAD, right: 34 }; // the gradient chart keeps room on the right for its line names
@@ -172,9 +204,9 @@ export function drawLegend(element, n, names) {
  * Per-layer gradient norm over time on a log scale, one viridis line per weight layer: the raw
  * per-frame norms faint, a running mean in log space bold, and each line named at its right end,
  * so a layer whose gradient sits orders of magnitude below the others is plain to see.
- * @param {HTMLCanvasElement} canvas @param {Sample[]} history
+ * @param {HTMLCanvasElement} canvas @param {Sample[]} history @param {number | null} [marked]  an epoch looked back at
  */
-export function drawGradientFlow(canvas, history) {
+export function drawGradientFlow(canvas, history, marked = null) {
   const { context, width, height } = prepare(canvas);
   if (history.length < 1) return;
   const layers = history[history.length - 1].gradient_norms.length;
@@ -208,6 +240,10 @@ export function drawGradientFlow(canvas, history) {
   for (const end of ends) {
     context.fillStyle = end.colour;
     context.fillText(end.name, width - FLOW_PAD.right + 4, end.y);
+  }
+  if (marked !== null) {
+    context.font = FONT;
+    mark(context, history, marked, width, height, FLOW_PAD);
   }
 }
 

@@ -3,15 +3,17 @@
  * What the page shows of the stream: the metrics, the output map (or the map of a hovered neuron or
  * feature), the network's pictures and links, the charts over time and the layer view. Frames and points
  * only replace data here; drawing happens once per animation frame, and only when something changed.
+ * A frame of an earlier epoch (`past`, sent for a seek) is drawn like any other but is no part of the
+ * charts' history: they mark its epoch instead.
  */
-import { $, setText } from "./dom.js";
+import { $, setData, setText } from "./dom.js";
 import { createPreparing } from "./preparing.js";
 import { decodeFrame } from "./protocol.js";
 import { pointsOf } from "./output.js";
 import { drawGradientFlow, drawLayerBars, drawLoss } from "./charts.js";
 import { drawProbes, drawProjection } from "./layerview.js";
 
-const HISTORY_LIMIT = 2000; // samples kept for the charts; beyond it every other one is dropped
+const HISTORY_LIMIT = 2000; // samples kept for the charts; beyond it every other one is dropped (as the server's)
 
 /**
  * @typedef {import("./protocol.js").Frame} Frame
@@ -22,6 +24,7 @@ const HISTORY_LIMIT = 2000; // samples kept for the charts; beyond it every othe
  * @property {ReturnType<typeof import("./network.js").createNetwork>} network
  * @property {ReturnType<typeof import("./output.js").createOutput>} output
  * @property {import("./network.js").Inputs} inputs  the features' maps and labels, shown while one is hovered
+ * @property {{draw: () => void}} timeline  drawn with the rest, once per animation frame
  */
 
 /**
@@ -35,27 +38,43 @@ export function createDisplay(panels, current) {
   /** @type {Frame | null} */ let frame = null;
   /** @type {Points | null} */ let points = null;
   /** @type {Sample[]} */ const samples = [];
+  /** @type {Sample | null} */ let shownSample = null; // the frame on screen's: its bars
+  let generation = 0; // goes up whenever the samples start again or are cut: a history asked for before is stale
   let dataVersion = -1;
   let dirty = true;
   const preparing = createPreparing($("preparing"));
   /** @type {import("./network.js").Hover} */ let hover = null;
 
-  /** Add a frame to the charts' history: a new build or an earlier epoch starts it again. @param {Frame} next */
-  function record(next) {
+  /** What a frame adds to the charts. @param {Frame} next @returns {Sample} */
+  function sampleOf(next) {
+    const meta = next.meta;
+    const series = (/** @type {string} */ name) => /** @type {Float32Array} */ (next.arrays[name]?.data ?? new Float32Array());
+    return {
+      epoch: meta.epoch, train_loss: meta.train_loss, test_loss: meta.test_loss,
+      gradient_norms: series("gradient_norms"), update_ratios: series("update_ratios"), saturation: series("saturation"),
+    };
+  }
+
+  /**
+   * Add a live frame's sample to the charts' history: a new build or an earlier epoch starts it again.
+   * @param {Frame} next @param {Sample} sample
+   */
+  function record(next, sample) {
     const meta = next.meta;
     const last = samples[samples.length - 1];
     if (meta.data_version !== dataVersion || (last && meta.epoch < last.epoch)) {
       samples.length = 0;
       dataVersion = meta.data_version;
+      generation += 1;
     }
-    const series = (/** @type {string} */ name) => /** @type {Float32Array} */ (next.arrays[name]?.data ?? new Float32Array());
-    const sample = {
-      epoch: meta.epoch, train_loss: meta.train_loss, test_loss: meta.test_loss,
-      gradient_norms: series("gradient_norms"), update_ratios: series("update_ratios"), saturation: series("saturation"),
-    };
     if (samples.length && samples[samples.length - 1].epoch === meta.epoch) samples[samples.length - 1] = sample;
     else samples.push(sample);
-    if (samples.length > HISTORY_LIMIT) {
+    thin();
+  }
+
+  /** Keep at most HISTORY_LIMIT samples: drop every other one, the last kept. */
+  function thin() {
+    while (samples.length > HISTORY_LIMIT) {
       const kept = samples.filter((_, i) => i % 2 === 0 || i === samples.length - 1);
       samples.splice(0, samples.length, ...kept);
     }
@@ -72,7 +91,8 @@ export function createDisplay(panels, current) {
       points = pointsOf(next);
       return null;
     }
-    record(next);
+    shownSample = sampleOf(next);
+    if (!next.meta.past) record(next, shownSample);
     const state = current();
     const expected = [state.features.length, ...state.hidden_layers, 1];
     if (preparing.awaiting() && JSON.stringify(next.meta.layer_sizes) === JSON.stringify(expected)) preparing.answered();
@@ -115,9 +135,13 @@ export function createDisplay(panels, current) {
     const shown = points?.version === meta.data_version ? points : null; // never another data set's points
     panels.output.draw(outputGrid(frame), shown, { discretize: state.discretize, showTest: state.show_test });
     panels.network.draw(frame, state.discretize);
-    drawLoss(canvases.loss, samples);
-    drawGradientFlow(canvases.flow, samples);
-    drawLayerBars(canvases.bars, samples[samples.length - 1]);
+    const marked = meta.past ? meta.epoch : null;
+    drawLoss(canvases.loss, samples, marked);
+    drawGradientFlow(canvases.flow, samples, marked);
+    drawLayerBars(canvases.bars, shownSample ?? undefined);
+    setData(canvases.loss, "firstEpoch", String(samples[0]?.epoch ?? ""));
+    setData(canvases.loss, "lastEpoch", String(samples[samples.length - 1]?.epoch ?? ""));
+    panels.timeline.draw();
     drawProjection(canvases.view, frame, shown);
     drawProbes(canvases.probes, meta.input_probe_accuracy, meta.probe_accuracy ?? [], meta.view_layer);
   }
@@ -139,7 +163,35 @@ export function createDisplay(panels, current) {
     changeSent: preparing.sent,
     /** The server answered the change otherwise (refused it): no frame is coming for it. */
     changeAnswered: preparing.answered,
-    clearHistory() { samples.length = 0; },
+    clearHistory() { samples.length = 0; generation += 1; },
+    /** Where the charts' history is: a history asked for now is loaded only while it stays so (`load`). */
+    generation: () => generation,
+    /**
+     * Fill the charts with a run's history (GET .../history) asked for at `since` (`generation`): its rows, then
+     * the frames received since that are newer. A history asked for before the samples started again is stale.
+     * @param {import("./api.js").History} history @param {number} since @returns {boolean}  whether it was loaded
+     */
+    load(history, since) {
+      if (since !== generation) return false;
+      const floats = (/** @type {(number | null)[]} */ values) => Float32Array.from(values, (v) => v ?? NaN);
+      const rows = history.epoch.map((epoch, i) => ({
+        epoch, train_loss: history.train_loss[i], test_loss: history.test_loss[i],
+        gradient_norms: floats(history.gradient_norms[i]), update_ratios: floats(history.update_ratios[i]),
+        saturation: floats(history.saturation[i]),
+      }));
+      const end = rows.length ? rows[rows.length - 1].epoch : -Infinity;
+      samples.splice(0, samples.length, ...rows, ...samples.filter((s) => s.epoch > end));
+      thin();
+      dirty = true;
+      return true;
+    },
+    /** The run went back to `epoch` for good: the charts end there. @param {number} epoch */
+    truncate(epoch) {
+      const kept = samples.filter((s) => s.epoch <= epoch);
+      samples.splice(0, samples.length, ...kept);
+      generation += 1;
+      dirty = true;
+    },
     /** Draw again at the next animation frame (the state or the page's size changed). */
     invalidate() { dirty = true; },
     start() { requestAnimationFrame(draw); },

@@ -19,6 +19,14 @@ export function setText(id, value) {
 }
 
 /**
+ * Set a data attribute, only when it changes.
+ * @param {HTMLElement} el @param {string} key @param {string} value
+ */
+export function setData(el, key, value) {
+  if (el.dataset[key] !== value) el.dataset[key] = value;
+}
+
+/**
  * The stream's state in the header's connection box; the page dims while offline.
  * @param {import("./stream.js").Connection} connection @param {string} detail
  */

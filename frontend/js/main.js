@@ -4,12 +4,15 @@
  * change goes through `update`, which writes the URL, tells the server and redraws what depends on it.
  *
  * The parts: state.js (the state and the URL), session.js (the session and its stream), display.js
- * (drawing what the stream sends), controls.js and transport.js (the controls), custom.js (drawn
- * points), network.js and output.js (the two panels that take pointer input), layout.js (Tab order).
+ * (drawing what the stream sends), controls.js and transport.js (the controls), timeline.js (looking
+ * back), saved.js (saving a run, and a saved run's page), custom.js (drawn points), network.js and
+ * output.js (the two panels that take pointer input), layout.js (Tab order).
  */
-import { getOptions, stated } from "./api.js";
+import { getHistory, getOptions, getSession, stated } from "./api.js";
 import { $, fromServer, say, showConnection } from "./dom.js";
-import { configChanges, configOf, createStore, defaultState, fromURL } from "./state.js";
+import {
+  configChanges, configDifferences, configOf, createStore, defaultState, fromURL, stateOfConfig,
+} from "./state.js";
 import { openSession } from "./session.js";
 import { createDisplay } from "./display.js";
 import { createNetwork } from "./network.js";
@@ -19,12 +22,17 @@ import { bindControls } from "./controls.js";
 import { bindTransport } from "./transport.js";
 import { addPoint, chooseDataset, clearPoints, pointsOnScreen } from "./custom.js";
 import { followVisualOrder } from "./layout.js";
+import { createTimeline } from "./timeline.js";
+import { bindSave, openSaved, savedRunOf, sessionMaker } from "./saved.js";
 
 const SEED_DRAWS = 100000; // new data draws its seed below this: short links, far more data sets than anyone tries
+const SESSION_KEY = "layerlab.playground.session"; // the tab keeps its session's id here: a reload streams the same run
 
 async function start() {
-  const options = await fromServer(getOptions);
-  const defaults = defaultState(options.defaults);
+  const savedId = savedRunOf(location.pathname);
+  const [options, saved] = await Promise.all([fromServer(getOptions), savedId ? openSaved(savedId) : null]);
+  // On a saved run's page its settings are the defaults: the URL holds only what differs from the saved run.
+  const defaults = { ...defaultState(options.defaults), ...(saved ? stateOfConfig(saved.config) : {}) };
   const store = createStore(fromURL(location.search, defaults), defaults);
   const regression = new Set(options.regression_datasets);
   const maxPoints = stated(options.bounds.custom_points.maxItems);
@@ -54,7 +62,8 @@ async function start() {
     update(changes);
     if (hint) say(hint);
   });
-  const display = createDisplay({ network, output, inputs }, store.get);
+  const timeline = createTimeline({ send: (message) => session.send(message), halt: () => transport.halt() });
+  const display = createDisplay({ network, output, inputs, timeline }, store.get);
 
   /** The classified points on screen, or null when they are a regression's. */
   function onScreen() {
@@ -74,7 +83,13 @@ async function start() {
     lower: () => update({ learning_rate: defaults.learning_rate }),
   });
 
+  let historyDue = false; // the stream opened: ask for the run's history once its first frame of now is in
   const session = openSession({
+    // A saved run's page continues the saved run in a session of its own (made again by importing it, should
+    // the server forget it); a reload there opens the saved run again. Elsewhere the tab keeps its session.
+    api: { create: sessionMaker(saved), get: getSession, base: "/api/sessions" },
+    remember: saved ? undefined : SESSION_KEY,
+    differences: (config) => configDifferences(config, store.get()),
     config: () => configOf(store.get()),
     refused(why) {
       say(`The link's settings were refused (${why}); starting from the defaults.`);
@@ -85,20 +100,56 @@ async function start() {
     created: () => display.clearHistory(),
     frame(buffer) {
       const frame = display.receive(buffer);
-      if (frame) transport.status(frame.meta.status);
+      if (!frame) return;
+      transport.status(frame.meta.status);
+      timeline.frame(frame.meta);
+      if (historyDue && !frame.meta.past) {
+        historyDue = false;
+        loadHistory();
+      }
     },
     text(message) {
-      if (message.type === "error") { say(message.error); display.changeAnswered(); }
+      if (message.type === "error") { say(message.error); display.changeAnswered(); timeline.unanswered(); }
       else if (message.type === "status") transport.status(message.status);
+      else if (message.type === "rewound") rewound(message.epoch, message.config);
     },
     connection: showConnection,
     open() {
+      historyDue = true;
+      timeline.unanswered();
       const state = store.get();
       if (state.epochs_per_frame !== 1) session.send({ type: "speed", epochs_per_frame: state.epochs_per_frame });
       if (state.view_layer) session.send({ type: "view", layer: state.view_layer });
       if (transport.playing()) session.send({ type: "play" });
     },
   });
+
+  bindSave(() => session.id());
+
+  /** The charts from the run's first epoch, and how far back the timeline reaches (after a reload, a saved run). */
+  async function loadHistory() {
+    const id = session.id();
+    if (!id) return;
+    const since = display.generation();
+    try {
+      const reply = await getHistory(id);
+      if (display.load(reply.history, since)) timeline.origin(reply.origin);
+    } catch { /* the charts keep what the stream sent */ }
+  }
+
+  /**
+   * The run went back to an earlier epoch for good (this page's "Continue from here" or another viewer's): the
+   * charts end there, and the settings show the config in force then. The server knows it: nothing is sent.
+   * @param {number} epoch @param {Record<string, any>} config
+   */
+  function rewound(epoch, config) {
+    display.truncate(epoch);
+    timeline.rewound(epoch);
+    const before = store.set(stateOfConfig(config));
+    const state = store.get();
+    if (JSON.stringify([before.features, before.hidden_layers]) !== JSON.stringify([state.features, state.hidden_layers])) reshape();
+    show();
+  }
 
   /**
    * The one way the state changes: write the URL, tell the server, redraw what depends on it.

@@ -154,6 +154,34 @@ export function configOf(state) {
 }
 
 /**
+ * The config changes that make a session whose config is `config` run the state's: the fields the URL would
+ * write differently (so that a point the URL rounds is the same point).
+ * @param {Record<string, any>} config @param {State} state @returns {Record<string, any>}
+ */
+export function configDifferences(config, state) {
+  const wanted = configOf(state);
+  /** @type {Record<string, any>} */
+  const changes = {};
+  for (const [name, kind] of Object.entries(CONFIG_FIELDS)) {
+    if (!(name in config) || write(kind, config[name]) !== write(kind, wanted[name])) changes[name] = wanted[name];
+  }
+  return changes;
+}
+
+/**
+ * The state changes that show a session's config (a saved run's, or the one a rewind went back to); drawn
+ * points stay while the config's dataset is another.
+ * @param {Record<string, any>} config @returns {Partial<State>}
+ */
+export function stateOfConfig(config) {
+  /** @type {Record<string, any>} */
+  const changes = {};
+  for (const name of Object.keys(CONFIG_FIELDS)) if (name in config) changes[name] = structuredClone(config[name]);
+  if (config.dataset !== "custom") delete changes.custom_points;
+  return changes;
+}
+
+/**
  * What the server must hear of a change: the config fields whose value changed, custom points only while
  * they matter (the dataset is or was custom), and no custom dataset that still lacks a class.
  * @param {State} before @param {State} after @param {string[]} names  the fields the change set

@@ -16,7 +16,8 @@ import { $ } from "./dom.js";
 /**
  * Wire the transport buttons and keys.
  * @param {TransportHandlers} on
- * @returns {{status: (status: string) => void, playing: () => boolean}}  status: a frame's or the server's
+ * @returns {{status: (status: string) => void, playing: () => boolean, halt: () => void}}  status: a frame's or the
+ *   server's; halt: the run was paused by another command (a seek)
  */
 export function bindTransport(on) {
   let playing = false;
@@ -82,5 +83,6 @@ export function bindTransport(on) {
       if ((status === "diverged") !== diverged) setDiverged(status === "diverged");
     },
     playing: () => playing,
+    halt: () => setPlaying(false),
   };
 }

@@ -411,3 +411,15 @@ def test_the_convnet_lab_keeps_no_timeline(client):
         ws.send_text(json.dumps({"type": "seek", "epoch": 0}))
         assert "no timeline" in text(ws)["error"]
     client.delete(f"/api/convnet/sessions/{sid}")
+
+
+def test_a_look_back_goes_to_the_viewer_who_asked(client, session_id):
+    client.post(f"/api/sessions/{session_id}/train", json={"epochs": 6})
+    url = f"/api/sessions/{session_id}/stream"
+    with client.websocket_connect(url) as asking, client.websocket_connect(url) as other:
+        frame(asking), frame(other)
+        asking.send_text(json.dumps({"type": "seek", "epoch": 2}))
+        assert frame_where(asking, lambda meta: meta["past"])[0]["epoch"] == 2  # (the other's joining sent a frame)
+        other.send_text(json.dumps({"type": "view", "layer": 0}))  # the other's next frame: now, not the past
+        meta, _ = frame(other)
+        assert meta["epoch"] == 6 and meta["past"] is False

@@ -15,21 +15,25 @@ CHROMIUM_ARGS = [
 READY_TIMEOUT = 180.0  # seconds for the server to start and compile the default network
 
 
-@pytest.fixture(scope="session")
-def server():
-    """The real server (`python -m backend`) on a free port, ready to train; stopped at the end."""
+@pytest.fixture(scope="package")
+def server(tmp_path_factory):
+    """The real server (`python -m backend`) on a free port, ready to train, its saved runs in a SQLite database
+    of its own; stopped at the end."""
     try:
         # Every page of every test comes from 127.0.0.1: one client standing in for many people.
-        env = {"LAYERLAB_WARMUP": "default", **ONE_CLIENT_FOR_MANY}
+        env = {"LAYERLAB_WARMUP": "default", "LAYERLAB_DATA_DIR": str(tmp_path_factory.mktemp("runs")),
+               **ONE_CLIENT_FOR_MANY}
         with running_server(env, ready_timeout=READY_TIMEOUT) as live:
             yield live.url
     except RuntimeError as error:
         pytest.fail(str(error))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
-    """Headless Chromium, or a loud skip where it is missing (a failure under CI)."""
+    """Headless Chromium, or a loud skip where it is missing (a failure under CI). Stopped after this folder's
+    tests: Playwright's synchronous API keeps an event loop running in the main thread while it lives, and
+    later tests run event loops of their own."""
     if not os.access(CHROMIUM, os.X_OK):
         reason = f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium); it is missing"
         if os.environ.get("CI"):
