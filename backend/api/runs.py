@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 
-from fastapi import APIRouter, Header, HTTPException, Request
+from fastapi import APIRouter, Body, Header, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, Response
 
 from ..engine.export import export_run
@@ -33,11 +34,21 @@ async def _store(request: Request):
 
 
 @router.post("/api/sessions/{session_id}/save", status_code=201, response_model=schemas.SavedRun)
-async def save_session(request: Request, session_id: str) -> schemas.SavedRun:
-    """Keep the run for good: config, data, weights, optimiser state, history and timeline. The reply's
-    delete_token is the only way to delete it, and is shown only here."""
+async def save_session(request: Request, session_id: str,
+                       body: schemas.SaveRequest = Body(default_factory=schemas.SaveRequest)) -> schemas.SavedRun:
+    """Keep the run for good: config, data, weights, optimiser state, history and timeline; with `epoch`, as it
+    was at that earlier epoch (what the page's timeline shows). The reply's delete_token is the only way to
+    delete it, and is shown only here."""
     session = _session(request, session_id)
-    document = await session.work(export_run)
+
+    def export(run):
+        return export_run(run if body.epoch is None or body.epoch == run.epoch else run.branch(body.epoch))
+
+    try:
+        document = await session.work(export)
+    except ValueError as error:
+        raise RequestValidationError([{"type": "value_error", "loc": ("body", "epoch"), "msg": str(error)[:200],
+                                       "input": None}]) from None
     settings = request.app.state.settings
     client = settings.client_of(request.client.host if request.client else None,
                                 request.headers.get("x-forwarded-for"))

@@ -121,6 +121,10 @@ class RewindRequest(Strict):
     epoch: int = Field(ge=0, description="an epoch from the run's origin to now")
 
 
+class SaveRequest(Strict):
+    epoch: int | None = Field(None, ge=0, description="save the run as it was at this earlier epoch; null: now")
+
+
 class SavedRun(BaseModel):
     id: str
     epoch: int = Field(description="the epoch the run was saved at")

@@ -62,6 +62,11 @@ class History:
         if self._count == len(self._rows):
             self.rows = self.rows[::2].copy()
 
+    def copy(self) -> "History":
+        twin = History(limit=len(self._rows) - 1)
+        twin.rows = self.rows
+        return twin
+
     def until(self, epoch: int) -> None:
         """Forget the rows after `epoch` (a run continued from there)."""
         self.rows = self.rows[self.rows[:, 0] <= epoch]

@@ -246,6 +246,16 @@ class Run:
         past.train(epoch - past.epoch)
         return past
 
+    def branch(self, epoch: int) -> "Run":
+        """A run of its own as this one was at `epoch`, its history and timeline up to then: to save or export
+        the run as it was there, leaving this one as it is."""
+        past = self.at(epoch)
+        past.remembers = True
+        past.history, past.timeline = self.history.copy(), self.timeline.copy()
+        past.history.until(past.epoch)
+        past.timeline.until(past.epoch)
+        return past
+
     def rewind(self, epoch: int) -> Snapshot:
         """Go back to `epoch` to continue from there, bit for bit as if the run had paused there; what came
         after it is forgotten. Its frame."""

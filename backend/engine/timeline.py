@@ -14,6 +14,7 @@ checks). A checkpoint at epoch e holds the state before any change made at e.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import zlib
 from dataclasses import dataclass, field
 
@@ -72,6 +73,9 @@ class Timeline:
                 config = changed
         packed = np.frombuffer(zlib.decompress(self.checkpoints[start]), np.float32)
         return start, packed, config, [(at, c) for at, c in self.changes if start <= at <= epoch]
+
+    def copy(self) -> "Timeline":
+        return dataclasses.replace(self, checkpoints=dict(self.checkpoints), changes=list(self.changes))
 
     def until(self, epoch: int) -> None:
         """Forget everything after `epoch` (the run goes on from there)."""

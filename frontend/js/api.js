@@ -111,11 +111,15 @@ export function getHistory(id) {
 }
 
 /**
- * Keep a session's run for good: its id, the page that opens it (/r/{id}) and the token that deletes it.
- * @param {string} id @returns {Promise<{id: string, url: string, delete_token: string}>}
+ * Keep a session's run for good (as it was at `epoch`, an earlier one, if given): its id, the epoch it holds,
+ * the page that opens it (/r/{id}) and the token that deletes it.
+ * @param {string} id @param {number | null} [epoch]
+ * @returns {Promise<{id: string, epoch: number, url: string, delete_token: string}>}
  */
-export function saveSession(id) {
-  return request(`/api/sessions/${encodeURIComponent(id)}/save`, { method: "POST" });
+export function saveSession(id, epoch = null) {
+  return request(`/api/sessions/${encodeURIComponent(id)}/save`, {
+    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ epoch }),
+  });
 }
 
 /**

@@ -124,7 +124,7 @@ async function start() {
     },
   });
 
-  bindSave(() => session.id());
+  bindSave(() => session.id(), () => timeline.looking());
 
   /** The charts from the run's first epoch, and how far back the timeline reaches (after a reload, a saved run). */
   async function loadHistory() {

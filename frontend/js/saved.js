@@ -5,7 +5,7 @@
  * forks it, and the saved run itself never changes.
  */
 import { ApiError, createSession, getRun, importSession, saveSession } from "./api.js";
-import { $, say } from "./dom.js";
+import { $, say, setText } from "./dom.js";
 
 const SAVED_PATH = /^\/r\/([^/]+)\/?$/; // the path of a saved run's page (the server serves this page there)
 const COPIED_MS = 2000; // how long the copy button says it copied
@@ -64,10 +64,12 @@ function refusal(error) {
 }
 
 /**
- * Wire the save button and the share box.
+ * Wire the save button and the share box. While the timeline shows an earlier epoch, the run is saved as it
+ * was there: the link opens what the person was looking at.
  * @param {() => string | null} session  the id of the session to save
+ * @param {() => number | null} looking  the earlier epoch on screen, or null
  */
-export function bindSave(session) {
+export function bindSave(session, looking) {
   const button = /** @type {HTMLButtonElement} */ ($("save"));
   const box = $("share");
   const link = /** @type {HTMLInputElement} */ ($("share-link"));
@@ -78,8 +80,9 @@ export function bindSave(session) {
     if (!id) { say("Not saved: the run has not started yet."); return; }
     button.disabled = true;
     try {
-      const saved = await saveSession(id);
+      const saved = await saveSession(id, looking());
       link.value = location.origin + saved.url;
+      setText("share-epoch", String(saved.epoch));
       copy.textContent = "Copy";
       box.hidden = false;
       link.focus();

@@ -84,6 +84,8 @@ export function createTimeline(on) {
       flush();
       dirty = true;
     },
+    /** The earlier epoch on screen, or null when it is now. @returns {number | null} */
+    looking: () => looking,
     /** The earliest epoch the run can show again (GET .../history). @param {number} epoch */
     origin(epoch) {
       origin = epoch;

@@ -111,3 +111,21 @@ def test_saved_runs_survive_a_restart(client_with, database_url):
         again = client.get(f"/api/runs/{saved['id']}")
         assert again.status_code == 200 and again.json()["document"] == document
         assert client.post("/api/sessions/import", json=document).status_code == 201
+
+
+def test_a_run_saved_at_an_earlier_epoch_opens_there(client):
+    """What the page's timeline shows when Save is pressed: the run as it was then, its history up to then;
+    the session itself goes on untouched."""
+    sid = client.post("/api/sessions", json={"seed": 2}).json()["id"]
+    for _ in range(3):
+        client.post(f"/api/sessions/{sid}/train", json={"epochs": 4})
+    then = client.get(f"/api/sessions/{sid}/snapshot", params={"epoch": 4}).json()
+    saved = client.post(f"/api/sessions/{sid}/save", json={"epoch": 4}).json()
+    assert saved["epoch"] == 4
+    document = client.get(f"/api/runs/{saved['id']}").json()["document"]
+    assert document["epoch"] == 4 and document["history"]["epoch"] == [0, 4]
+    fork = client.post("/api/sessions/import", json=document).json()["id"]
+    assert client.get(f"/api/sessions/{fork}/snapshot").json()["output"] == then["output"]
+    assert client.get(f"/api/sessions/{sid}").json()["state"]["epoch"] == 12
+    late = client.post(f"/api/sessions/{sid}/save", json={"epoch": 13})
+    assert late.status_code == 422 and late.json()["detail"][0]["loc"] == ["body", "epoch"]

@@ -124,3 +124,24 @@ def test_a_refused_save_says_which_limit_and_when_to_try_again(page, errors):
     expect(page.locator("#share")).to_be_hidden()
     expect(page.locator("#save")).to_be_enabled()
     assert [e for e in errors if "429" not in e] == []  # the browser logs the refused request itself
+
+
+def test_saving_while_looking_back_shares_the_epoch_on_screen(page, errors):
+    open_page(page, "?dataset=xor")
+    steps(page, 2)
+    earlier_output = pixels(page, "#output")["hash"]
+    steps(page, 3)
+    page.locator("#timeline").fill("2")
+    expect(page.locator("#epoch")).to_have_text("2")
+    wait_for_output(page, earlier_output)
+    link = save(page)
+    expect(page.locator("#share-epoch")).to_have_text("2")
+
+    other = watched(page, errors)
+    other.goto(link)
+    expect(other.locator("#epoch")).to_have_text("2")
+    wait_for_output(other, earlier_output)
+    expect(other.locator("#timeline")).to_have_attribute("max", "2")  # its history ends there
+    page.click("#back-to-now")
+    expect(page.locator("#epoch")).to_have_text("5")  # the page's own run went on untouched
+    assert errors == []

@@ -104,3 +104,12 @@ def test_a_timeline_document_that_does_not_fit_is_refused():
     restarting = {**document, "changes": [[5, {**document["config"], "hidden_layers": [2]}]]}
     with pytest.raises(ValueError, match="new network"):
         Timeline.from_json(restarting, state_size=size)
+
+
+def test_a_branch_is_the_run_as_it_was_and_goes_its_own_way():
+    run, paused = played(40), played(20)
+    branch = run.branch(20)
+    assert_same_state(branch, paused)
+    assert branch.history.epochs == paused.history.epochs and max(branch.timeline.checkpoints) <= 20
+    branch.train(5)
+    assert run.epoch == 40 and run.history.epochs[-1] == 40 and max(run.timeline.checkpoints) > 20
