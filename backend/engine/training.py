@@ -31,7 +31,13 @@ OPTIMIZERS = {
 }
 OPTIMIZER_INDEX = {name: i for i, name in enumerate(OPTIMIZERS)}
 
-LOSSES = ("squared", "cross_entropy")  # ordered: squared on a tanh (or linear) output, cross-entropy on a sigmoid
+# Per-point losses by name, ordered (the index is what a traced Hyper.loss holds): ½(output − label)² on a tanh
+# (or linear) output, binary cross-entropy from the logit on a sigmoid (labels ±1).
+POINT_LOSSES = {
+    "squared": lambda logit, output, labels: 0.5 * (output - labels) ** 2,
+    "cross_entropy": lambda logit, output, labels: optax.sigmoid_binary_cross_entropy(logit, (labels + 1.0) / 2.0),
+}
+LOSSES = tuple(POINT_LOSSES)
 REGULARIZATIONS = ("none", "l1", "l2")  # ordered; always on weights only, never biases
 
 
@@ -81,9 +87,8 @@ def fresh_opt_states(opt_states: tuple) -> tuple:
 
 
 def point_loss(loss: jax.Array, logit: jax.Array, output: jax.Array, labels: jax.Array) -> jax.Array:
-    """Per-point loss: ½(output − label)² or binary cross-entropy from the logit (labels ±1)."""
-    squared = 0.5 * (output - labels) ** 2
-    cross_entropy = optax.sigmoid_binary_cross_entropy(logit, (labels + 1.0) / 2.0)
+    """Per-point loss of the traced choice `loss` (an index into LOSSES): both computed, one kept."""
+    squared, cross_entropy = (f(logit, output, labels) for f in POINT_LOSSES.values())
     return jnp.where(loss == 1, cross_entropy, squared)
 
 
@@ -171,6 +176,16 @@ def apply_optimizer(optimizer, learning_rate, grads, opt_states, params):
 _STRIDES = np.asarray([2003, 2011, 2017, 2027, 2029, 2039, 2053, 2063, 2069, 2081, 2083, 2087, 2089, 2099, 2111, 2113])
 
 
+def epoch_order(key: jax.Array, n_train) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """An epoch's order of the n_train training points, offset + i·stride mod n_train, and the next epoch's
+    key. One draw of random bits gives both: each jax.random call is a loop of its own on a CPU, and split,
+    randint and choice make half a dozen. The playground's training and the sweep's (sweep_program) share it."""
+    bits = jax.random.bits(key, (4,), jnp.uint32)
+    offset = (bits[0] % jnp.asarray(n_train).astype(jnp.uint32)).astype(jnp.int32)
+    stride = jnp.asarray(_STRIDES)[bits[1] % len(_STRIDES)] % n_train
+    return offset, stride, bits[2:]
+
+
 def train_epochs(state: TrainState, arch: Arch, hyper: Hyper, data: Data, epochs: jax.Array):
     """Run `epochs` (traced) passes over the training points in mini-batches.
 
@@ -209,12 +224,7 @@ def train_epochs(state: TrainState, arch: Arch, hyper: Hyper, data: Data, epochs
 
     def epoch(_, carry):
         theta, opt_states, key, last = carry
-        # One draw of random bits an epoch gives the order and the next epoch's key: each jax.random
-        # call is a loop of its own on a CPU, and split, randint and choice make half a dozen.
-        bits = jax.random.bits(key, (4,), jnp.uint32)
-        offset = (bits[0] % n_train.astype(jnp.uint32)).astype(jnp.int32)
-        stride = jnp.asarray(_STRIDES)[bits[1] % len(_STRIDES)] % n_train
-        key = bits[2:]
+        offset, stride, key = epoch_order(key, n_train)
         carry = (theta, opt_states, offset, stride, last)
         theta, opt_states, _, _, last = jax.lax.fori_loop(0, steps, step, carry)
         return theta, opt_states, key, last
