@@ -159,21 +159,16 @@ def test_a_reload_with_other_settings_in_the_address_changes_the_kept_run(page, 
     assert errors == []
 
 
-def test_the_timeline_fits_a_narrow_phone(browser, server, errors):
-    context = browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True,
-                                  device_scale_factor=2)
-    phone = context.new_page()
-    phone.on("pageerror", lambda error: errors.append(f"page error: {error}"))
-    phone.base_url = server
+def test_the_timeline_fits_a_phone(phone, errors):
+    width = phone.viewport_size["width"]
     open_page(phone)
     steps(phone, 3)
     phone.locator("#timeline").fill("1")
     expect(phone.locator("#epoch")).to_have_text("1")
     for button in ("#continue-here", "#back-to-now"):
         box = phone.locator(button).bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= 375
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width
+    assert phone.evaluate("document.documentElement.scrollWidth") <= width
     phone.locator("#back-to-now").tap()
     expect(phone.locator("#epoch")).to_have_text("3")
-    context.close()
     assert errors == []
