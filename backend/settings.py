@@ -68,10 +68,17 @@ class Settings:
         return False
 
     def client_of(self, address: str | None, forwarded_for: str | None) -> str:
-        """Who a request comes from: its address, or, from a trusted proxy, the first address it forwards for."""
+        """Who a request comes from: its address, or, from a trusted proxy, the address that proxy saw (the
+        last of X-Forwarded-For: the ones before it are whatever the client claimed) if it is one."""
         if forwarded_for and self.trusts(address):
-            return forwarded_for.split(",")[0].strip()
+            claimed = forwarded_for.split(",")[-1].strip()
+            with contextlib.suppress(ValueError):
+                return str(ipaddress.ip_address(claimed))
         return address or "unknown"
+
+    def client_of_request(self, request) -> str:
+        """client_of for a Starlette request or WebSocket."""
+        return self.client_of(request.client.host if request.client else None, request.headers.get("x-forwarded-for"))
 
     def replica_of(self, address: str | None, named: str | None) -> str:
         """Which replica this server is, as the trusted balancer in front of it names it on each request it

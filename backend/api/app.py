@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from dataclasses import fields
 from contextlib import asynccontextmanager
@@ -88,7 +89,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.ready = asyncio.Event()
         app.state.device = jax.devices()[0].platform
         app.state.open_streams = stream.OpenStreams()
-        app.state.runs = asyncio.create_task(_open_store(settings))
+        app.state.open_store = functools.partial(_open_store, settings)  # again, should it fail (runs.py)
+        app.state.runs = asyncio.create_task(app.state.open_store())
         tasks = [asyncio.create_task(_warm_up(app, settings)), asyncio.create_task(_expire(app))]
         yield
         for session_id in list(app.state.registry.sessions):

@@ -3,8 +3,10 @@ client that made it, and a client that used its share trains no more until its m
 
 The counting is the `limits` library's fixed window (one counter per client that resets each minute), in
 milliseconds of worker time. Work is charged after it is done, since nobody knows beforehand how long a
-frame takes; so a client can overrun by its last piece of work, and waits that much longer. Wall time in the
-pool is the measure because XLA runs a program on threads of its own, which a thread's CPU clock misses.
+frame takes: a client can overrun its share by the work already under way when it ran out (one piece per
+session, each bounded by the largest train request), and the count starts afresh with the next minute. Wall
+time in the pool is the measure because XLA runs a program on threads of its own, which a thread's CPU
+clock misses.
 """
 from __future__ import annotations
 

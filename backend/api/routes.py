@@ -22,7 +22,7 @@ from ..engine.network import ACTIVATIONS, INITS
 from ..engine.pictures import DENSITY, THUMBNAIL
 from ..engine.run import Run, Snapshot as EngineSnapshot
 from ..engine.training import LOSSES, OPTIMIZERS, REGULARIZATIONS
-from . import schemas
+from . import schemas, stream
 from .encoding import quantise
 from .sessions import ClientLimit, LiveSession, SessionLimit
 
@@ -65,6 +65,11 @@ def _session_reply(session: LiveSession) -> schemas.Session:
 
 def _validation_error(error: ValidationError, prefix: tuple = ("body",)) -> RequestValidationError:
     return RequestValidationError([{**e, "loc": prefix + tuple(e["loc"]), "input": None} for e in error.errors()])
+
+
+def refused(loc: tuple, error: Exception) -> RequestValidationError:
+    """A 422 at `loc` for a value the engine refused (its message says why)."""
+    return RequestValidationError([{"type": "value_error", "loc": loc, "msg": str(error)[:200], "input": None}])
 
 
 @health.get("/health", response_model=schemas.Health)
@@ -129,9 +134,8 @@ async def create_live(request: Request, make_run) -> LiveSession:
     """A new session, for either lab, of the run make_run() makes, its first frame taken; the limits as
     503 (the server's) or 429 (this client's), each with Retry-After."""
     settings = request.app.state.settings
-    peer = request.client.host if request.client else None
-    client = settings.client_of(peer, request.headers.get("x-forwarded-for"))
-    replica = settings.replica_of(peer, request.headers.get(REPLICA_HEADER))
+    client = settings.client_of_request(request)
+    replica = settings.replica_of(request.client.host if request.client else None, request.headers.get(REPLICA_HEADER))
     try:
         session = await _registry(request).create(make_run, client, replica)
     except SessionLimit:
@@ -228,11 +232,6 @@ def snapshot_reply(run: Run, snap: EngineSnapshot) -> schemas.Snapshot:
     )
 
 
-def _past_error(error: ValueError) -> RequestValidationError:
-    return RequestValidationError([{"type": "value_error", "loc": ("query", "epoch"), "msg": str(error)[:200],
-                                    "input": None}])
-
-
 @sessions.get("/{session_id}/snapshot", response_model=schemas.Snapshot)
 async def get_snapshot(request: Request, session_id: str,
                        epoch: int | None = Query(None, ge=0, description="an earlier epoch to look back at")
@@ -247,7 +246,7 @@ async def get_snapshot(request: Request, session_id: str,
     try:
         return await session.work(work)
     except ValueError as error:
-        raise _past_error(error) from None
+        raise refused(("query", "epoch"), error) from None
 
 
 @sessions.get("/{session_id}/history", response_model=schemas.RunHistory)
@@ -268,12 +267,10 @@ async def rewind_session(request: Request, session_id: str, body: schemas.Rewind
     """Go back to an earlier epoch and continue from there, bit for bit as if the run had paused there; what
     came after it is forgotten."""
     session = _session(request, session_id)
-    session.hurry()
     try:
-        await session.work(lambda run: run.rewind(body.epoch))
+        await stream.rewind(session, body.epoch)
     except ValueError as error:
-        raise RequestValidationError([{"type": "value_error", "loc": ("body", "epoch"), "msg": str(error)[:200],
-                                       "input": None}]) from None
+        raise refused(("body", "epoch"), error) from None
     return _session_reply(session)
 
 
@@ -310,5 +307,4 @@ def import_error(error: ValueError) -> RequestValidationError:
     where, _, message = str(error).partition(": ")
     if not message or not all(part.isidentifier() or part.isdigit() for part in where.split(".")):
         where, message = "state", str(error)
-    return RequestValidationError(
-        [{"type": "value_error", "loc": ("body", *where.split(".")), "msg": message[:200], "input": None}])
+    return refused(("body", *where.split(".")), message)

@@ -7,13 +7,12 @@ import asyncio
 import json
 
 from fastapi import APIRouter, Body, Header, HTTPException, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, Response
 
 from ..engine.export import export_run
 from ..store import StoreLimit
 from . import schemas
-from .routes import _session
+from .routes import _session, refused
 
 router = APIRouter(tags=["runs"])
 REFUSALS = {"max_run_bytes": 413, "max_saves_per_client_per_hour": 429, "max_store_bytes": 507}  # StoreLimit.limit
@@ -25,9 +24,12 @@ STORE_RETRY_SECONDS = 30  # Retry-After when the database could not be opened
 
 async def _store(request: Request):
     """The run store, once the server has opened it (app.py opens it beside the warm-up); 503 when it could
-    not (the log says why)."""
+    not (the log says why), and the next call tries again."""
+    opening = request.app.state.runs
+    if opening.done() and not opening.cancelled() and opening.exception() is not None:
+        request.app.state.runs = opening = asyncio.create_task(request.app.state.open_store())
     try:
-        return await asyncio.shield(request.app.state.runs)
+        return await asyncio.shield(opening)
     except Exception:
         raise HTTPException(503, "saved runs: the database is not reachable; try again later",
                             headers={"Retry-After": str(STORE_RETRY_SECONDS)}) from None
@@ -41,35 +43,33 @@ async def save_session(request: Request, session_id: str,
     delete it, and is shown only here."""
     session = _session(request, session_id)
 
-    def export(run):
-        return export_run(run if body.epoch is None or body.epoch == run.epoch else run.branch(body.epoch))
+    def export(run) -> tuple[int, bytes]:  # serialised here, off the event loop: a document may be megabytes
+        document = export_run(run if body.epoch is None or body.epoch == run.epoch else run.branch(body.epoch))
+        return document["epoch"], json.dumps(document, separators=(",", ":")).encode()
 
     try:
-        document = await session.work(export)
+        epoch, document = await session.work(export)
     except ValueError as error:
-        raise RequestValidationError([{"type": "value_error", "loc": ("body", "epoch"), "msg": str(error)[:200],
-                                       "input": None}]) from None
-    settings = request.app.state.settings
-    client = settings.client_of(request.client.host if request.client else None,
-                                request.headers.get("x-forwarded-for"))
+        raise refused(("body", "epoch"), error) from None
+    client = request.app.state.settings.client_of_request(request)
     store = await _store(request)
     try:
-        saved = await store.save("playground", json.dumps(document, separators=(",", ":")).encode(), client)
+        saved = await store.save("playground", document, client)
     except StoreLimit as refusal:
         headers = {"Retry-After": str(refusal.retry_after)} if refusal.retry_after else None
         raise HTTPException(REFUSALS[refusal.limit], f"{refusal.limit}: {refusal.message}", headers=headers) from None
-    return schemas.SavedRun(id=saved.id, epoch=document["epoch"], url=f"/r/{saved.id}",
-                            delete_token=saved.delete_token)
+    return schemas.SavedRun(id=saved.id, epoch=epoch, url=f"/r/{saved.id}", delete_token=saved.delete_token)
 
 
 @router.get("/api/runs/{run_id}", response_model=schemas.StoredRun)
-async def get_run(request: Request, run_id: str) -> schemas.StoredRun:
+async def get_run(request: Request, run_id: str) -> Response:
     """A saved run: its document continues it exactly (POST /api/sessions/import)."""
     stored = await (await _store(request)).get(run_id)
     if stored is None:
         raise HTTPException(404, "no such run")
-    return schemas.StoredRun(id=stored.id, lab=stored.lab, created=stored.created,
-                             document=json.loads(stored.document))
+    head = json.dumps({"id": stored.id, "lab": stored.lab, "created": stored.created.isoformat()})
+    # The document as it was saved (valid when saved), not parsed and validated again on every read.
+    return Response(f'{head[:-1]}, "document": '.encode() + stored.document + b"}", media_type="application/json")
 
 
 @router.delete("/api/runs/{run_id}", status_code=204)

@@ -14,7 +14,7 @@ from ..engine.convnet.network import MAX_DENSE_UNITS, MAX_FILTERS
 from ..engine.export import VERSION as EXPORT_VERSION
 from ..engine.fields import FIELDS
 from ..engine.history import COLUMNS as HISTORY_COLUMNS, HISTORY_LIMIT
-from ..engine.timeline import MAX_CHANGES, MAX_CHECKPOINTS
+from ..engine.timeline import MAX_CHANGES, MAX_CHECKPOINTS, MAX_EPOCH
 
 MAX_EPOCHS = 10000  # epochs one train request may ask for
 MAX_PREDICT = 10000  # points one predict request may ask about
@@ -103,7 +103,7 @@ class Leaf(Strict):
 
 History = create_model(
     "History", __base__=Strict, __doc__="A run's history (engine/history.py): per frame that trained, column by column",
-    epoch=(list[int], Field(max_length=HISTORY_LIMIT)),
+    epoch=(list[Annotated[int, Field(ge=0, le=MAX_EPOCH)]], Field(max_length=HISTORY_LIMIT)),
     **{name: (list[float | None] if width == 1 else list[list[float | None]],
               Field(max_length=HISTORY_LIMIT, description=f"per frame{'' if width == 1 else ', per weight layer'}"))
        for name, width in HISTORY_COLUMNS.items()},
@@ -135,20 +135,22 @@ class SavedRun(BaseModel):
 class Timeline(Strict):
     """What it takes to look back at a run (engine/timeline.py): checkpoints of its state, the changes since."""
 
-    origin: int = Field(ge=0, description="the earliest epoch it reaches back to")
+    origin: int = Field(ge=0, le=MAX_EPOCH, description="the earliest epoch it reaches back to")
     config: Config = Field(description="in force at the origin")
     step: int = Field(ge=1)
     checkpoints: dict[str, str] = Field(max_length=MAX_CHECKPOINTS, description="epoch: zlib'd state, base64")
-    changes: list[tuple[int, Config]] = Field(max_length=MAX_CHANGES, description="[epoch, config from then on]")
+    changes: list[tuple[Annotated[int, Field(ge=0, le=MAX_EPOCH)], Config]] = Field(
+        max_length=MAX_CHANGES, description="[epoch, config from then on]")
 
 
 class Export(Strict):
     format: Literal["layerlab-export"] = "layerlab-export"
     version: Literal[1, 2] = EXPORT_VERSION
     config: Config
-    epoch: int = Field(ge=0)
+    epoch: int = Field(ge=0, le=MAX_EPOCH)
     status: Literal["paused", "running", "diverged"]
-    history: History | list[list[float | None]] = Field(description="version 1: [epoch, train_loss, test_loss] rows")
+    history: History | Annotated[list[Annotated[list[float | None], Field(min_length=3, max_length=3)]],
+                                 Field(max_length=4096)] = Field(description="version 1: [epoch, train_loss, test_loss] rows")
     timeline: Timeline | None = Field(None, description="from version 2")
     state: list[Leaf] = Field(max_length=256, description="the training state's leaves in pytree order")
     axes: Leaf

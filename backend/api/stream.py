@@ -265,6 +265,20 @@ async def drive(ch: Channel, settings: Settings) -> None:
                 viewer.say({"type": "status", "status": "diverged"})
 
 
+async def rewind(session: LiveSession, epoch: int) -> None:
+    """Take the session's run back to `epoch` for good (Run.rewind; ValueError when it cannot reach it), and
+    tell everyone watching it, with a frame of it: from the stream or from REST alike."""
+    ch = _channels.get(session)
+    if ch is not None:
+        ch.pause()
+    session.hurry()
+    await session.work(lambda run: run.rewind(epoch))
+    if ch is not None and ch.viewers:
+        for viewer in list(ch.viewers):
+            viewer.say({"type": "rewound", "epoch": session.run.epoch, "config": session.run.config.model_dump()})
+        await publish(ch, 0)
+
+
 def play(ch: Channel, settings: Settings) -> None:
     ch.playing = True
     ch.session.run.status = "running"
@@ -311,17 +325,13 @@ async def handle(ch: Channel, message: dict, viewer: Viewer, settings: Settings)
         epoch = message["epoch"]
         try:
             if kind == "rewind":
-                await session.work(lambda run: run.rewind(epoch))
+                await rewind(session, epoch)
             elif epoch is not None and epoch < session.run.epoch:  # for the viewer who asked, no other
                 viewer.offer(*await render(ch, 0, past=epoch))
-                return
+            else:
+                await publish(ch, 0)
         except ValueError as error:
             viewer.say({"type": "error", "error": str(error)})
-            return
-        if kind == "rewind":
-            for other in list(ch.viewers):
-                other.say({"type": "rewound", "epoch": session.run.epoch, "config": session.run.config.model_dump()})
-        await publish(ch, 0)
     elif kind == "show":
         if ch.lab.follow is None:
             viewer.say({"type": "error", "error": "show: this lab's frames follow no image"})
@@ -387,7 +397,7 @@ async def serve(ws: WebSocket, session: LiveSession | None, lab: Lab, settings: 
     if session is None:
         await ws.close(code=CLOSE_POLICY, reason="no such session")
         return
-    client = settings.client_of(ws.client.host if ws.client else None, ws.headers.get("x-forwarded-for"))
+    client = settings.client_of_request(ws)
     if (refusal := open_streams.refusal(client, settings)) is not None:
         await ws.close(code=CLOSE_TRY_LATER, reason=refusal)
         return

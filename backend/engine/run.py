@@ -184,6 +184,8 @@ class Run:
         """Switch to a new config; True when it started a new network (see config.RESTARTING)."""
         old, self.config = self.config, config
         changed = {name for name in Config.model_fields if getattr(old, name) != getattr(config, name)}
+        if not changed:
+            return False
         if changed & RESTARTING:
             self.status = "paused" if self.status == "diverged" else self.status
             self._build()

@@ -14,6 +14,7 @@ checks). A checkpoint at epoch e holds the state before any change made at e.
 from __future__ import annotations
 
 import base64
+import binascii
 import dataclasses
 import zlib
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ import numpy as np
 from .config import RESTARTING, Config
 
 MAX_CHECKPOINTS = 64  # held at most; then every other goes and the step doubles
+MAX_REPLAY = 20000  # epochs re-trained to reach a past epoch at most (seconds of work): beyond, it is refused
+MAX_EPOCH = 10**8  # the largest epoch a timeline document may name
 MAX_CHANGES = 256  # config changes remembered; one more starts the timeline afresh at that epoch
 LEVEL = 1  # zlib's fastest level: padding compresses as well as at 6, in a third of the time
 
@@ -67,6 +70,9 @@ class Timeline:
         if not self.origin <= epoch:
             raise ValueError(f"epoch: the run's past reaches back to epoch {self.origin}")
         start = max(e for e in self.checkpoints if e <= epoch)
+        if epoch - start > MAX_REPLAY:
+            raise ValueError(f"epoch: {epoch - start} epochs after the nearest checkpoint; at most {MAX_REPLAY} are "
+                             "trained again to look back")
         config = self.config
         for at, changed in self.changes:
             if at < start:
@@ -98,7 +104,12 @@ class Timeline:
         if not 0 < len(document["checkpoints"]) <= MAX_CHECKPOINTS:
             raise ValueError(f"timeline.checkpoints: 1 to {MAX_CHECKPOINTS} of them")
         for epoch, data in document["checkpoints"].items():
-            raw = zlib.decompressobj().decompress(base64.b64decode(data, validate=True), 4 * state_size + 1)
+            if not str(epoch).isdigit() or int(epoch) > MAX_EPOCH:
+                raise ValueError(f"timeline.checkpoints: {str(epoch)[:20]} is not an epoch")
+            try:
+                raw = zlib.decompressobj().decompress(base64.b64decode(data, validate=True), 4 * state_size + 1)
+            except (zlib.error, binascii.Error):
+                raise ValueError(f"timeline.checkpoints.{epoch}: not a compressed state") from None
             if len(raw) != 4 * state_size:
                 raise ValueError(f"timeline.checkpoints.{epoch}: expected {state_size} float32 values")
             timeline.checkpoints[int(epoch)] = zlib.compress(raw, LEVEL)
@@ -107,6 +118,8 @@ class Timeline:
         if len(document["changes"]) > MAX_CHANGES:
             raise ValueError(f"timeline.changes: at most {MAX_CHANGES}")
         timeline.changes = [(int(at), Config.model_validate(c)) for at, c in document["changes"]]
+        if [at for at, _ in timeline.changes] != sorted(at for at, _ in timeline.changes):
+            raise ValueError("timeline.changes: in the order they were made")
         configs = [timeline.config, *(c for _, c in timeline.changes)]
         for i, (before, after) in enumerate(zip(configs, configs[1:])):
             if any(getattr(before, name) != getattr(after, name) for name in RESTARTING):

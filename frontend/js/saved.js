@@ -13,7 +13,12 @@ const COPIED_MS = 2000; // how long the copy button says it copied
 /** The id of the saved run a page's path names, or null. @param {string} path */
 export function savedRunOf(path) {
   const match = SAVED_PATH.exec(path);
-  return match ? decodeURIComponent(match[1]) : null;
+  if (!match) return null;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch { // a malformed escape: no run's id (openSaved then says there is no such run)
+    return match[1];
+  }
 }
 
 /**

@@ -19,14 +19,14 @@ from backend.api.app import create_app
 from backend.settings import Settings
 
 CACHE = str(Path(__file__).resolve().parents[2] / ".executables")
-RUNS = tempfile.mkdtemp(prefix="layerlab-test-runs-")  # the saved runs' SQLite database of these tests' apps
+RUNS = tempfile.mkdtemp(prefix="layerlab-test-runs-")  # each test app's saved runs: a SQLite database of its own
 atexit.register(shutil.rmtree, RUNS, ignore_errors=True)
 
 
 def make_settings(**overrides) -> Settings:
     """Every test's work comes from one client: its share of work is unbounded unless a test bounds it."""
-    return Settings(**{"warmup": "none", "executables": CACHE, "max_work_per_client": 1e9, "data_dir": RUNS,
-                       **overrides})
+    return Settings(**{"warmup": "none", "executables": CACHE, "max_work_per_client": 1e9,
+                       "data_dir": tempfile.mkdtemp(dir=RUNS), **overrides})
 
 
 @pytest.fixture(scope="session")

@@ -241,7 +241,9 @@ def test_one_client_holds_a_bounded_share_of_the_sessions(client_with):
         refused = client.post("/api/sessions", json={}, headers=first)
         assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
         assert "max_sessions_per_client" in refused.json()["detail"]
-        assert client.post("/api/sessions", json={}, headers={"x-forwarded-for": "127.0.0.3, 10.0.0.1"}).status_code == 201
+        forged = {"x-forwarded-for": "127.0.0.3, 127.0.0.2"}  # a claim, then the address the proxy saw: it counts
+        assert client.post("/api/sessions", json={}, headers=forged).status_code == 429
+        assert client.post("/api/sessions", json={}, headers={"x-forwarded-for": "127.0.0.3"}).status_code == 201
         client.delete(f"/api/sessions/{made[0].json()['id']}")  # ending one frees its place
         assert client.post("/api/sessions", json={}, headers=first).status_code == 201
 
@@ -331,3 +333,20 @@ def test_the_rest_api_looks_back_and_rewinds(client, session_id):
     rewound = client.post(f"/api/sessions/{session_id}/rewind", json={"epoch": 3}).json()
     assert rewound["state"]["epoch"] == 3
     assert client.get(f"/api/sessions/{session_id}/snapshot").json()["output"] == past["output"]
+
+
+def test_an_import_whose_past_does_not_fit_is_refused_by_name(client, session_id):
+    """A checkpoint that is not one, an epoch beyond reason, changes out of order: 422 naming it, nothing made."""
+    client.post(f"/api/sessions/{session_id}/train", json={"epochs": 3})
+    document = client.get(f"/api/sessions/{session_id}/export").json()
+    timeline = document["timeline"]
+    broken = {**timeline, "checkpoints": {**timeline["checkpoints"], "1": "bm90IHpsaWI="}}  # base64, not zlib
+    wrong = [({"timeline": broken}, ["body", "timeline", "checkpoints", "1"]),
+             ({"epoch": 10**400}, ["body", "epoch"]),
+             ({"version": 1, "history": [[0, 1]], "timeline": None}, ["body", "history"])]
+    sessions = len(client.app.state.registry)
+    for change, where in wrong:
+        reply = client.post("/api/sessions/import", json={**document, **change})
+        assert reply.status_code == 422, (change, reply.text)
+        assert reply.json()["detail"][0]["loc"][:len(where)] == where, reply.text
+    assert len(client.app.state.registry) == sessions

@@ -423,3 +423,13 @@ def test_a_look_back_goes_to_the_viewer_who_asked(client, session_id):
         other.send_text(json.dumps({"type": "view", "layer": 0}))  # the other's next frame: now, not the past
         meta, _ = frame(other)
         assert meta["epoch"] == 6 and meta["past"] is False
+
+
+def test_a_rewind_through_rest_tells_the_stream(client, session_id):
+    client.post(f"/api/sessions/{session_id}/train", json={"epochs": 6})
+    with client.websocket_connect(f"/api/sessions/{session_id}/stream") as ws:
+        frame(ws)
+        assert client.post(f"/api/sessions/{session_id}/rewind", json={"epoch": 2}).status_code == 200
+        told = text(ws)
+        assert told["type"] == "rewound" and told["epoch"] == 2
+        assert frame(ws)[0]["epoch"] == 2

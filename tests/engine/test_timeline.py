@@ -6,7 +6,7 @@ from backend.engine.config import Config
 from backend.engine.export import export_run, import_run
 from backend.engine.history import History
 from backend.engine.run import Run
-from backend.engine.timeline import MAX_CHECKPOINTS, Timeline
+from backend.engine.timeline import MAX_CHECKPOINTS, MAX_REPLAY, Timeline
 
 CHANGES = {12: {"learning_rate": 0.1}, 25: {"optimizer": "adam"}, 31: {"batch_size": 25}}  # epoch: change
 
@@ -113,3 +113,12 @@ def test_a_branch_is_the_run_as_it_was_and_goes_its_own_way():
     assert branch.history.epochs == paused.history.epochs and max(branch.timeline.checkpoints) <= 20
     branch.train(5)
     assert run.epoch == 40 and run.history.epochs[-1] == 40 and max(run.timeline.checkpoints) > 20
+
+
+def test_looking_back_further_from_a_checkpoint_than_a_few_seconds_of_training_is_refused():
+    """A bound on the work one look back can cost (a document could name any epochs): named in the error."""
+    run = Run(Config())
+    timeline = Timeline.begin(0, np.asarray(run.packed), run.config)
+    timeline.path_to(MAX_REPLAY)
+    with pytest.raises(ValueError, match="at most"):
+        timeline.path_to(MAX_REPLAY + 1)
