@@ -2,7 +2,7 @@
 survive a reload and a saved run carries them.
 
 One row per frame: its epoch and the fields declared with history=True (fields.FIELDS), a per-layer field
-padded to its padded length with NaN. At most HISTORY_LIMIT rows: when full, every other row goes (the first
+padded to its padded length with NaN (a few hundred bytes a row: README "Looking back"). At most HISTORY_LIMIT rows: when full, every other row goes (the first
 stays), so a long run keeps an even sample of its whole course in a fixed amount of memory.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ COLUMNS = {f.name: int(np.prod(f.kind.padded(_SIZES), dtype=int)) for f in KEPT}
 
 
 def _slices() -> dict[str, slice]:
-    start, found = 1, {}  # column 0: the epoch
+    start, found = 0, {}
     for name, width in COLUMNS.items():
         found[name] = slice(start, start + width)
         start += width
@@ -27,59 +27,57 @@ def _slices() -> dict[str, slice]:
 
 
 SLICES = _slices()
-ROW = 1 + sum(COLUMNS.values())  # float32 values per row: 26, about 100 bytes, for 2000 rows 200 KB
+ROW = sum(COLUMNS.values())  # float32 values a frame keeps, beside its epoch
 
 
 class History:
-    """The rows of a run's frames, oldest first (see the module's docstring)."""
+    """The rows of a run's frames, oldest first (see the module's docstring): each frame's epoch (a whole
+    number, exact however long the run) and its values."""
 
     def __init__(self, limit: int = HISTORY_LIMIT) -> None:
-        self._rows = np.empty((limit + 1, ROW), np.float32)  # made once: a frame only writes a row
+        self._epochs = np.empty(limit + 1, np.int64)  # made once: a frame only writes a row
+        self._values = np.empty((limit + 1, ROW), np.float32)
         self._count = 0
 
     def __len__(self) -> int:
         return self._count
 
-    @property
-    def rows(self) -> np.ndarray:
-        return self._rows[:self._count]
-
-    @rows.setter
-    def rows(self, rows: np.ndarray) -> None:
-        self._count = len(rows)
-        self._rows[:self._count] = rows
+    def _keep(self, epochs: np.ndarray, values: np.ndarray) -> None:
+        self._count = len(epochs)
+        self._epochs[:self._count], self._values[:self._count] = epochs, values
 
     def add(self, epoch: int, snapshot) -> None:
         """Keep what `snapshot` (a run.Snapshot) shows of the fields in KEPT, at `epoch`."""
-        row = np.full(ROW, np.nan, np.float32)
-        row[0] = epoch
+        row = self._values[self._count]
+        row[:] = np.nan
         for name, where in SLICES.items():
             value = getattr(snapshot, name)
             values = np.atleast_1d(np.asarray(np.nan if value is None else value, np.float32))  # None: not finite
             row[where.start:where.start + len(values)] = values
-        self._rows[self._count] = row
+        self._epochs[self._count] = epoch
         self._count += 1
-        if self._count == len(self._rows):
-            self.rows = self.rows[::2].copy()
+        if self._count == len(self._epochs):
+            self._keep(self._epochs[::2].copy(), self._values[::2].copy())
 
     def copy(self) -> "History":
-        twin = History(limit=len(self._rows) - 1)
-        twin.rows = self.rows
+        twin = History(limit=len(self._epochs) - 1)
+        twin._keep(self._epochs[:self._count], self._values[:self._count])
         return twin
 
     def until(self, epoch: int) -> None:
         """Forget the rows after `epoch` (a run continued from there)."""
-        self.rows = self.rows[self.rows[:, 0] <= epoch]
+        kept = self._epochs[:self._count] <= epoch
+        self._keep(self._epochs[:self._count][kept], self._values[:self._count][kept])
 
     @property
     def epochs(self) -> list[int]:
-        return [int(e) for e in self.rows[:, 0]]
+        return self._epochs[:self._count].tolist()
 
     def to_json(self, weight_layers: int) -> dict:
         """Column by column, per-layer ones row by row sliced to `weight_layers`, non-finite values as null."""
         out = {"epoch": self.epochs}
         for name, where in SLICES.items():
-            block = self.rows[:, where]
+            block = self._values[:self._count, where]
             if COLUMNS[name] == 1:
                 out[name] = [finite_or_none(float(v)) for v in block[:, 0]]
             else:
@@ -94,7 +92,6 @@ class History:
         if not isinstance(epochs, list) or len(epochs) > HISTORY_LIMIT:
             raise ValueError(f"history.epoch: a list of at most {HISTORY_LIMIT} epochs")
         rows = np.full((len(epochs), ROW), np.nan, np.float32)
-        rows[:, 0] = epochs
         for name, where in SLICES.items():
             column = document.get(name)
             if not isinstance(column, list) or len(column) != len(epochs):
@@ -104,5 +101,5 @@ class History:
                 if len(values) > COLUMNS[name]:
                     raise ValueError(f"history.{name}: at most {COLUMNS[name]} values per epoch")
                 rows[i, where.start:where.start + len(values)] = [np.nan if v is None else v for v in values]
-        history.rows = rows
+        history._keep(np.asarray(epochs, np.int64), rows)
         return history
