@@ -1,9 +1,10 @@
 """A run's past: enough to show any earlier epoch again and to continue training from it exactly.
 
 Checkpoints of the training state (the packed vector, zlib-compressed: it is mostly padding; sizes in the
-README's "Looking back") at the first frame at least `step` epochs after the last one kept. When more than MAX_CHECKPOINTS are held every other one goes (the origin stays) and the step doubles,
-so they stay evenly spread over the whole run, at most MAX_CHECKPOINTS of them, and reaching any epoch again
-re-trains at most about epoch / (MAX_CHECKPOINTS / 2) epochs. Beside them, every config change that kept the
+README's "Looking back") at the first frame at least `step` epochs after the last one kept. When more than
+MAX_CHECKPOINTS are held every other one goes (the origin stays) and the step doubles, so they stay evenly
+spread over the whole run, at most MAX_CHECKPOINTS of them, and reaching any epoch again re-trains at most
+about epoch / (MAX_CHECKPOINTS / 2) epochs (and never more than MAX_REPLAY). Beside them, every config change that kept the
 weights (learning rate, optimiser, batch size, regularisation, loss), at its epoch, in order.
 
 The state at an earlier epoch is the last checkpoint at or before it, trained on to it through the changes
