@@ -17,6 +17,7 @@ from ..engine.config import BOUNDS, Config
 from ..engine.data import DATASETS, EXTENT, is_regression
 from ..engine.features import FEATURES
 from ..engine.fields import FIELDS
+from ..engine.history import HISTORY_LIMIT
 from ..engine.export import export_run, import_run
 from ..engine.network import ACTIVATIONS, INITS
 from ..engine.pictures import DENSITY, THUMBNAIL
@@ -115,7 +116,7 @@ def _options() -> schemas.Options:
         defaults=Config(),
         bounds=BOUNDS,
         limits={"max_epochs": schemas.MAX_EPOCHS, "max_epochs_per_frame": schemas.MAX_EPOCHS_PER_FRAME,
-                "max_predict": schemas.MAX_PREDICT},
+                "max_predict": schemas.MAX_PREDICT, "history": HISTORY_LIMIT},
         grid={"extent": EXTENT, "density": DENSITY, "thumbnail": THUMBNAIL},
         previews=schemas.Previews(
             cells=previews.CELLS,

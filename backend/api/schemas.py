@@ -202,7 +202,8 @@ class Options(BaseModel):
         "exclusiveMinimum, minItems, maxItems; items: the bounds of each element)"
     )
     limits: dict[str, int] = Field(description="of requests beyond a config: epochs a train request, the stream's "
-                                   "epochs per frame, points a predict request")
+                                   "epochs per frame, points a predict request; and the frames a run's history "
+                                   "keeps (history)")
     grid: dict[str, int | float] = Field(description="the plane's extent ([-extent, extent] on both axes), the "
                                          "output grid's and a neuron thumbnail's cells per side")
     previews: Previews

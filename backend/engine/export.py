@@ -76,11 +76,11 @@ def export_run(run: Run) -> dict:
 
 
 def _history_of(document: dict) -> History:
-    if document["version"] == 1:  # [epoch, train loss, test loss] rows
+    if document["version"] == 1:  # [epoch, train loss, test loss] rows: the other columns unknown
         rows = document["history"]
-        return History.from_json({"epoch": [r[0] for r in rows], "train_loss": [r[1] for r in rows],
-                                  "test_loss": [r[2] for r in rows],
-                                  **{name: [None] * len(rows) for name in COLUMNS if "loss" not in name}})
+        losses = {"train_loss": [r[1] for r in rows], "test_loss": [r[2] for r in rows]}
+        return History.from_json({"epoch": [r[0] for r in rows],
+                                  **{name: losses.get(name, [None] * len(rows)) for name in COLUMNS}})
     return History.from_json(document["history"])
 
 

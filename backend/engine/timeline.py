@@ -43,7 +43,7 @@ class Timeline:
     @classmethod
     def begin(cls, epoch: int, packed: np.ndarray, config: Config) -> "Timeline":
         timeline = cls(origin=epoch, config=config)
-        timeline.checkpoints[epoch] = zlib.compress(np.asarray(packed).tobytes(), LEVEL)
+        timeline.keep(epoch, packed)
         return timeline
 
     def due(self, epoch: int) -> bool:

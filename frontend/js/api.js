@@ -27,7 +27,8 @@
  * @property {string[]} regularizations
  * @property {Record<string, any>} defaults  the config's
  * @property {Record<string, Bounds>} bounds  every config field's
- * @property {{max_epochs: number, max_epochs_per_frame: number, max_predict: number}} limits  of requests
+ * @property {{max_epochs: number, max_epochs_per_frame: number, max_predict: number, history: number}} limits  of
+ *   requests, and the frames a run's history keeps
  * @property {{extent: number, density: number, thumbnail: number}} grid
  * @property {Previews} previews
  */

@@ -13,7 +13,6 @@ import { pointsOf } from "./output.js";
 import { drawGradientFlow, drawLayerBars, drawLoss } from "./charts.js";
 import { drawProbes, drawProjection } from "./layerview.js";
 
-const HISTORY_LIMIT = 2000; // samples kept for the charts; beyond it every other one is dropped (as the server's)
 
 /**
  * @typedef {import("./protocol.js").Frame} Frame
@@ -30,8 +29,10 @@ const HISTORY_LIMIT = 2000; // samples kept for the charts; beyond it every othe
 /**
  * @param {Panels} panels
  * @param {() => import("./state.js").State} current  the page's state
+ * @param {number} historyLimit  samples the charts keep, as the server's history does (options.limits.history):
+ *   beyond it every other one is dropped
  */
-export function createDisplay(panels, current) {
+export function createDisplay(panels, current, historyLimit) {
   const canvases = {
     loss: $("loss-chart"), flow: $("gradient-flow"), bars: $("gradient-bars"), view: $("layer-view"), probes: $("probe-chart"),
   };
@@ -72,9 +73,9 @@ export function createDisplay(panels, current) {
     thin();
   }
 
-  /** Keep at most HISTORY_LIMIT samples: drop every other one, the last kept. */
+  /** Keep at most historyLimit samples: drop every other one, the last kept. */
   function thin() {
-    while (samples.length > HISTORY_LIMIT) {
+    while (samples.length > historyLimit) {
       const kept = samples.filter((_, i) => i % 2 === 0 || i === samples.length - 1);
       samples.splice(0, samples.length, ...kept);
     }

@@ -63,7 +63,7 @@ async function start() {
     if (hint) say(hint);
   });
   const timeline = createTimeline({ send: (message) => session.send(message), halt: () => transport.halt() });
-  const display = createDisplay({ network, output, inputs, timeline }, store.get);
+  const display = createDisplay({ network, output, inputs, timeline }, store.get, options.limits.history);
 
   /** The classified points on screen, or null when they are a regression's. */
   function onScreen() {

@@ -350,3 +350,10 @@ def test_an_import_whose_past_does_not_fit_is_refused_by_name(client, session_id
         assert reply.status_code == 422, (change, reply.text)
         assert reply.json()["detail"][0]["loc"][:len(where)] == where, reply.text
     assert len(client.app.state.registry) == sessions
+
+
+def test_the_options_say_how_many_frames_a_history_keeps(client):
+    """The page's charts keep as many as the server's history, from this one declaration."""
+    from backend.engine.history import HISTORY_LIMIT
+
+    assert client.get("/api/options").json()["limits"]["history"] == HISTORY_LIMIT

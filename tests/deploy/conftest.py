@@ -6,7 +6,7 @@ import os
 import shutil
 import socket
 import subprocess
-import time
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -18,7 +18,7 @@ from backend.devserver import free_port
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "deploy" / "haproxy.cfg"
 START_SECONDS = 10.0  # HAProxy listens within milliseconds; this bounds a broken start
-UP_SECONDS = 30.0  # a ready replica passes its health checks within a few check intervals (2 s each)
+UP_SECONDS = 30.0  # a replica's state changes within a few health checks (2 s apart)
 
 
 def haproxy_binary() -> str:
@@ -35,8 +35,8 @@ def haproxy_binary() -> str:
 class Balancer:
     """A running HAProxy: its URL, and its admin socket for adding, removing and watching replicas."""
 
-    def __init__(self, url: str, admin_socket: Path) -> None:
-        self.url, self.admin_socket = url, admin_socket
+    def __init__(self, url: str, admin_socket: Path, log: "Log") -> None:
+        self.url, self.admin_socket, self.log = url, admin_socket, log
 
     def admin(self, command: str) -> str:
         with socket.socket(socket.AF_UNIX) as s:
@@ -59,32 +59,43 @@ class Balancer:
         self.admin(f"disable server replicas/{name}")
         self.admin(f"del server replicas/{name}")
 
-    def states(self) -> dict[str, str]:
-        """Each replica's status as the balancer sees it (UP, DOWN, MAINT, ...)."""
-        rows = [line.split(",") for line in self.admin("show stat").splitlines() if line.startswith("replicas,")]
-        return {row[1]: row[17] for row in rows if row[1] != "BACKEND"}
-
     def wait_until(self, name: str, status: str) -> None:
-        deadline = time.monotonic() + UP_SECONDS
-        while self.states().get(name) != status:
-            assert time.monotonic() < deadline, f"{name} is {self.states().get(name)}, not {status}"
-            time.sleep(0.1)
+        """Until HAProxy says the replica is `status` (UP when put in rotation, DOWN when its checks fail)."""
+        self.log.wait_for(f"Server replicas/{name} is {status}", UP_SECONDS)
+
+
+class Log:
+    """What HAProxy prints, line by line, with a wait for a line that says something."""
+
+    def __init__(self, stream) -> None:
+        self.lines: list[str] = []
+        self.changed = threading.Condition()
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream) -> None:
+        for line in stream:
+            with self.changed:
+                self.lines.append(line)
+                self.changed.notify_all()
+
+    def wait_for(self, text: str, seconds: float) -> None:
+        with self.changed:
+            if not self.changed.wait_for(lambda: any(text in line for line in self.lines), timeout=seconds):
+                raise AssertionError(f"HAProxy did not say {text!r} within {seconds} s:\n{''.join(self.lines)}")
 
 
 @contextmanager
 def running_balancer(directory: Path) -> Iterator[Balancer]:
+    """HAProxy in master-worker mode, in the foreground: it says "Loading success." once it listens."""
     port, admin_socket = free_port(), directory / "admin.sock"
     env = {**os.environ, "LAYERLAB_BALANCER_BIND": f"127.0.0.1:{port}", "LAYERLAB_BALANCER_SOCKET": str(admin_socket)}
     env.pop("LAYERLAB_REPLICA_HOST", None)
-    process = subprocess.Popen([haproxy_binary(), "-db", "-f", str(CONFIG)], env=env,
+    process = subprocess.Popen([haproxy_binary(), "-W", "-db", "-f", str(CONFIG)], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.monotonic() + START_SECONDS
-        while not admin_socket.exists():
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"HAProxy did not start:\n{process.communicate()[0]}")
-            time.sleep(0.02)
-        yield Balancer(f"http://127.0.0.1:{port}", admin_socket)
+        log = Log(process.stdout)
+        log.wait_for("Loading success.", START_SECONDS)
+        yield Balancer(f"http://127.0.0.1:{port}", admin_socket, log)
     finally:
         process.terminate()
         process.wait(timeout=10)
