@@ -35,6 +35,9 @@ class Settings:
     shutdown_seconds: float = 5.0  # LAYERLAB_SHUTDOWN_SECONDS: graceful shutdown limit
     send_timeout: float = 5.0  # LAYERLAB_SEND_TIMEOUT: seconds a frame may take to send before the peer is dropped
     max_message_bytes: int = 65536  # LAYERLAB_MAX_MESSAGE_BYTES: largest WebSocket message accepted
+    max_experiments: int = 1  # LAYERLAB_MAX_EXPERIMENTS: experiments running at once (the others queue)
+    max_queued_experiments: int = 16  # LAYERLAB_MAX_QUEUED_EXPERIMENTS: waiting at most; more get 503
+    max_experiments_per_client: int = 2  # LAYERLAB_MAX_EXPERIMENTS_PER_CLIENT: queued or running; more get 429
     database_url: str = ""  # LAYERLAB_DATABASE_URL: saved runs' database (postgresql+psycopg://...); empty: SQLite
     data_dir: str = ".data"  # LAYERLAB_DATA_DIR: where the SQLite database of saved runs lives
     max_run_bytes: int = Limits.max_run_bytes  # LAYERLAB_MAX_RUN_BYTES: largest saved run (413)

@@ -20,9 +20,10 @@ from ..engine.run import Run
 from ..engine.executables import keep_executables
 from ..engine.config import Config
 from ..settings import Settings, get_settings
-from . import convnet, routes, runs, stream
+from . import convnet, experiments, routes, runs, stream
 from .budget import WorkBudget
 from .convnet import CONVNET
+from .laboratory import Laboratory
 from .pool import WorkPool
 from .sessions import Registry
 
@@ -89,6 +90,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.ready = asyncio.Event()
         app.state.device = jax.devices()[0].platform
         app.state.open_streams = stream.OpenStreams()
+        app.state.laboratory = Laboratory(settings.max_experiments, settings.max_queued_experiments,
+                                          settings.max_experiments_per_client)
         app.state.open_store = functools.partial(_open_store, settings)  # again, should it fail (runs.py)
         app.state.runs = asyncio.create_task(app.state.open_store())
         tasks = [asyncio.create_task(_warm_up(app, settings)), asyncio.create_task(_expire(app))]
@@ -98,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         for task in tasks:
             task.cancel()
         app.state.pool.shutdown(wait=False, cancel_futures=True)
+        await app.state.laboratory.close()
         await _close_store(app.state.runs)
 
     app = FastAPI(
@@ -111,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(routes.sessions)
     app.include_router(convnet.router)
     app.include_router(runs.router)
+    app.include_router(experiments.router)
     app.include_router(runs.page_route(FRONTEND))
 
     @app.exception_handler(RequestValidationError)
@@ -131,6 +136,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def convnet_stream(ws: WebSocket, session_id: str) -> None:
         await stream.serve(ws, ws.app.state.registry.get(session_id, ConvRun), CONVNET, settings,
                            ws.app.state.open_streams)
+
+    @app.websocket("/api/experiments/{experiment_id}/stream")
+    async def experiment_stream(ws: WebSocket, experiment_id: str) -> None:
+        await experiments.stream(ws, experiment_id)
 
     if FRONTEND.is_dir():
         app.mount("/", StaticFiles(directory=FRONTEND, html=True), name="frontend")

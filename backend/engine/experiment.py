@@ -1,0 +1,276 @@
+"""An experiment: a grid of playground networks over up to three axes of settings, times seeds, trained
+together by sweep.py; what it varies (AXES), what it reports of each network (MEASURES, CURVES) and its limits.
+
+A definition names a base config, the axes with their values, the seeds, the epochs and how many epochs to
+measure at. `expand` turns it into networks (each a whole Config, so the playground can open any one of them)
+or says which field is wrong. The registries here are the single place an axis or a measure is declared: the
+API serves them, the page builds its menus and plots from them, the lessons use them.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .config import BOUNDS, Config
+from .data import DATASETS
+from .features import FEATURES
+from .network import ACTIVATIONS, INITS, MAX_LAYERS, MAX_WIDTH
+from .sweep import RECORD, NetworkResult, dataset_of
+from .training import OPTIMIZERS
+
+MAX_AXES = 3  # axes of one grid
+MAX_VALUES = 12  # values of one axis
+MAX_SEEDS = 20  # networks per grid cell
+MAX_EPOCHS = 5000  # epochs a network trains
+MAX_RECORD = 51  # epochs a network is measured at
+MAX_NETWORKS = 1000  # networks of one experiment
+# Multiply-adds of training (work_of) one experiment may ask for: about eight times the vanishing-gradient
+# lesson's, a few minutes of the background lane on two cores (bench/sweep.py gives its rate).
+MAX_WORK = 3e10
+DEFAULT_SEEDS = 5
+DEFAULT_EPOCHS = 300
+DEFAULT_WIDTH = 4  # the units of each layer when `depth` adds layers to a linear base
+MAX_LABEL = 60  # characters of a variant's label
+
+
+class Invalid(ValueError):
+    """A definition refused: `loc` names the field (as a 422 names it), the message says why."""
+
+    def __init__(self, loc: tuple, message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
+Settings = dict[str, Any]  # a config's fields as a dict, before it is validated
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One thing a grid can vary: how its values read (kind, bounds) and what a value does to a config."""
+
+    label: str
+    kind: str  # int | number | choice | features | variant: what a value is (docs/experiments.md)
+    apply: Callable[[Settings, Any], Settings]
+    choices: tuple[str, ...] = ()
+    bounds: dict = field(default_factory=dict)  # JSON Schema's minimum/maximum, for int and number
+    log: bool = False  # the values spread over orders of magnitude: a log scale suits them
+    data: bool = False  # whether it changes the data (the baselines' cells keep only such axes)
+
+    def label_of(self, value) -> str:
+        if self.kind == "variant":
+            return value["label"]
+        if self.kind == "features":
+            return ", ".join(FEATURES[name].label for name in value)
+        return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _set(name: str) -> Callable[[Settings, Any], Settings]:
+    return lambda settings, value: {**settings, name: value}
+
+
+def _depth(settings: Settings, depth: int) -> Settings:
+    width = (settings["hidden_layers"] or [DEFAULT_WIDTH])[0]
+    return {**settings, "hidden_layers": [width] * depth}
+
+
+def _width(settings: Settings, width: int) -> Settings:
+    return {**settings, "hidden_layers": [width] * len(settings["hidden_layers"])}
+
+
+def _train_size(settings: Settings, n: int) -> Settings:
+    """n training points and as many test points as the settings had (make_dataset's split)."""
+    total = settings["num_samples"]
+    test = total - min(max(int(round(total * settings["train_fraction"])), 1), total - 1)
+    return {**settings, "num_samples": n + test, "train_fraction": n / (n + test)}
+
+
+def _variant(settings: Settings, variant: dict) -> Settings:
+    return {**settings, **variant["settings"]}
+
+
+def _bounds(name: str) -> dict:
+    return {k: v for k, v in BOUNDS[name].items() if k in ("minimum", "maximum", "exclusiveMinimum")}
+
+
+# Applied in this order whatever the definition's order, so that depth and width compose.
+AXES: dict[str, Axis] = {
+    "variant": Axis("network", "variant", _variant),
+    "dataset": Axis("dataset", "choice", _set("dataset"), tuple(DATASETS), data=True),
+    "noise": Axis("noise (%)", "number", _set("noise"), bounds=_bounds("noise"), data=True),
+    "train_size": Axis("training points", "int", _train_size, bounds={"minimum": 1, "maximum": BOUNDS["num_samples"]["maximum"]},
+                       log=True, data=True),
+    "features": Axis("input features", "features", _set("features"), tuple(FEATURES)),
+    "depth": Axis("hidden layers", "int", _depth, bounds={"minimum": 0, "maximum": MAX_LAYERS}),
+    "width": Axis("units per hidden layer", "int", _width, bounds={"minimum": 1, "maximum": MAX_WIDTH}),
+    "activation": Axis("activation", "choice", _set("activation"), tuple(ACTIVATIONS)),
+    "init": Axis("initialisation", "choice", _set("init"), tuple(INITS)),
+    "init_scale": Axis("initial weight scale", "number", _set("init_scale"), bounds=_bounds("init_scale"), log=True),
+    "learning_rate": Axis("learning rate", "number", _set("learning_rate"), bounds=_bounds("learning_rate"), log=True),
+    "optimizer": Axis("optimiser", "choice", _set("optimizer"), tuple(OPTIMIZERS)),
+    "batch_size": Axis("batch size", "int", _set("batch_size"), bounds=_bounds("batch_size"), log=True),
+}
+
+
+class AxisValues(BaseModel):
+    """One axis of a grid and its values."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(description="an axis of /api/experiments/options")
+    values: list[Any] = Field(min_length=1, max_length=MAX_VALUES)
+
+
+class Definition(BaseModel):
+    """What an experiment trains (docs/experiments.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base: Config = Field(default_factory=Config, description="the config every network starts from")
+    axes: list[AxisValues] = Field(default_factory=list, max_length=MAX_AXES)
+    seeds: int = Field(DEFAULT_SEEDS, ge=1, le=MAX_SEEDS, description="networks per cell, seeds base.seed + 0, 1, …")
+    epochs: int = Field(DEFAULT_EPOCHS, ge=0, le=MAX_EPOCHS)
+    record: int = Field(RECORD, ge=2, le=MAX_RECORD, description="epochs measured at, evenly spaced")
+    baselines: bool = Field(False, description="also fit scikit-learn's classic methods to each cell's data")
+
+
+@dataclass(frozen=True)
+class Network:
+    """One network of an experiment: its place in the grid (an index into each axis's values) and config."""
+
+    index: int
+    cell: tuple[int, ...]
+    seed: int  # which of the cell's seeds, from 0
+    config: Config
+
+
+def _checked_value(axis: Axis, value, loc: tuple):
+    """The value if it is of the axis's kind; Invalid otherwise (bounds and names are Config's to check)."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if axis.kind == "int" and not (number and float(value).is_integer()):
+        raise Invalid(loc, "a whole number")
+    if axis.kind == "number" and not (number and math.isfinite(value)):
+        raise Invalid(loc, "a finite number")
+    if axis.kind == "choice" and value not in axis.choices:
+        raise Invalid(loc, f"one of {', '.join(axis.choices)}")
+    if axis.kind == "features" and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        raise Invalid(loc, "a list of feature names")
+    if axis.kind == "variant":
+        if not (isinstance(value, dict) and set(value) == {"label", "settings"} and isinstance(value["settings"], dict)
+                and isinstance(value["label"], str) and 0 < len(value["label"]) <= MAX_LABEL):
+            raise Invalid(loc, f'{{"label": up to {MAX_LABEL} characters, "settings": {{config fields}}}}')
+    if axis.kind == "int":
+        return int(value)
+    return value
+
+
+def _config(settings: Settings, loc: tuple) -> Config:
+    try:
+        return Config(**settings)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise Invalid(loc, f"{where}: {first['msg']}" if where else first["msg"]) from None
+
+
+def _settings_of(base: Settings, named: Sequence[tuple[str, Any]]) -> Settings:
+    for name in AXES:  # the registry's order (see AXES)
+        for axis_name, value in named:
+            if axis_name == name:
+                base = AXES[name].apply(base, value)
+    return base
+
+
+def expand(definition: Definition) -> list[Network]:
+    """Every network of the grid, cell by cell (the last axis fastest), each cell's seeds in turn; Invalid
+    naming the field for a value no network can take, a combination of values that makes no config, too many
+    networks or too much work."""
+    names = [a.name for a in definition.axes]
+    for k, name in enumerate(names):
+        if name not in AXES:
+            raise Invalid(("axes", k, "name"), f"one of {', '.join(AXES)}")
+        if name in names[:k]:
+            raise Invalid(("axes", k, "name"), f"{name} is already an axis")
+    count = math.prod(len(a.values) for a in definition.axes) * definition.seeds
+    if count > MAX_NETWORKS:
+        raise Invalid(("seeds",), f"{count} networks; at most {MAX_NETWORKS} (fewer values or seeds)")
+    base = definition.base.model_dump()
+    values = []
+    for k, a in enumerate(definition.axes):
+        checked = [_checked_value(AXES[a.name], v, ("axes", k, "values", j)) for j, v in enumerate(a.values)]
+        for j, v in enumerate(checked):  # each value alone on the base
+            _config(_settings_of(base, [(a.name, v)]), ("axes", k, "values", j))
+        values.append(checked)
+    networks = []
+    for cell in itertools.product(*(range(len(v)) for v in values)):
+        chosen = [(name, values[k][j]) for k, (name, j) in enumerate(zip(names, cell))]
+        settings = _settings_of(base, chosen)
+        where = ", ".join(f"{name} {AXES[name].label_of(v)}" for name, v in chosen)
+        config = _config(settings, ("axes",)) if not chosen else _combination(settings, where)
+        for seed in range(definition.seeds):
+            networks.append(Network(len(networks), cell, seed, config.model_copy(update={"seed": config.seed + seed})))
+    work = sum(work_of(n.config, definition.epochs) for n in networks)
+    if work > MAX_WORK:
+        raise Invalid(("epochs",), f"about {work:.2g} multiply-adds of training; at most {MAX_WORK:.2g} "
+                                   "(fewer epochs, seeds, values, points or units)")
+    if definition.baselines and any(n.config.regression for n in networks):
+        raise Invalid(("baselines",), "the classic baselines classify: not for a regression dataset")
+    return networks
+
+
+def _combination(settings: Settings, where: str) -> Config:
+    try:
+        return _config(settings, ("axes",))
+    except Invalid as error:
+        raise Invalid(("axes",), f"{where}: {error}") from None
+
+
+def weights_of(config: Config) -> int:
+    """Weights of a config's network."""
+    widths = [len(config.features), *config.hidden_layers, 1]
+    return sum(a * b for a, b in zip(widths, widths[1:]))
+
+
+def work_of(config: Config, epochs: int) -> float:
+    """A network's training, in multiply-adds: each epoch passes every training point forward through every
+    weight (the backward pass and the update cost a fixed multiple of that)."""
+    n_train = int(dataset_of(config).train.sum()) if config.dataset == "custom" else _n_train(config)
+    return float(epochs) * n_train * weights_of(config)
+
+
+def _n_train(config: Config) -> int:
+    n = config.num_samples
+    return min(max(int(round(n * config.train_fraction)), 1), n - 1)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One number a network ends with, as the lessons plot it against an axis."""
+
+    label: str
+    of: Callable[[NetworkResult], float]
+    log: bool = False  # spread over orders of magnitude
+
+
+def _ratio(norms: np.ndarray) -> float:
+    """The first weight layer's gradient norm over the output layer's."""
+    return float(norms[0] / norms[-1]) if norms[-1] > 0 else math.nan
+
+
+MEASURES: dict[str, Measure] = {
+    "test_accuracy": Measure("test accuracy", lambda r: float(r.test_accuracy[-1])),
+    "train_accuracy": Measure("training accuracy", lambda r: float(r.train_accuracy[-1])),
+    "test_loss": Measure("test loss", lambda r: float(r.test_loss[-1]), log=True),
+    "train_loss": Measure("training loss", lambda r: float(r.train_loss[-1]), log=True),
+    "gradient_ratio": Measure("first layer's gradient ÷ output layer's, at initialisation",
+                              lambda r: _ratio(r.initial_gradient_norms), log=True),
+    "final_gradient_ratio": Measure("first layer's gradient ÷ output layer's, at the end",
+                                    lambda r: _ratio(r.final_gradient_norms), log=True),
+}
+CURVES = {"train_loss": "training loss", "test_loss": "test loss", "train_accuracy": "training accuracy",
+          "test_accuracy": "test accuracy"}  # NetworkResult's per-recorded-epoch fields
