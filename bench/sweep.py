@@ -23,18 +23,15 @@ import jax  # noqa: E402
 jax.config.update("jax_enable_compilation_cache", False)
 
 from backend.engine.config import Config  # noqa: E402
+from backend.engine.experiment import expand  # noqa: E402
+from backend.engine.lessons import LESSON  # noqa: E402
 from backend.engine.run import Run  # noqa: E402
 from backend.engine.sweep import group_configs, sweep  # noqa: E402
 
 from . import machine  # noqa: E402
 
 SIZES = (1, 16, 64, 256)  # networks in one sweep
-# The vanishing-gradient lesson: each activation with its usual init, 1 to 10 hidden layers of LESSON_WIDTH,
-# LESSON_SEEDS seeds each, LESSON_EPOCHS epochs on the circle.
-LESSON_INITS = {"sigmoid": "xavier", "tanh": "xavier", "relu": "he"}
-LESSON_WIDTH = 8
-LESSON_SEEDS = 5
-LESSON_EPOCHS = 300
+VANISHING = LESSON["vanishing-gradient"]
 
 
 def timed(call) -> float:
@@ -68,11 +65,11 @@ def sweep_rate(size: int, repeats: int, epochs: int) -> dict:
 
 
 def lesson(share_depths: bool) -> dict:
-    """The lesson's sweep, timed from cold: its programs compiled first."""
-    configs = [Config(hidden_layers=[LESSON_WIDTH] * depth, activation=activation, init=init, seed=seed)
-               for activation, init in LESSON_INITS.items() for depth in range(1, 11) for seed in range(LESSON_SEEDS)]
+    """The vanishing-gradient lesson's sweep, timed from cold: its programs compiled first (bench/lessons.py
+    times every lesson as the server runs it, in pieces)."""
+    configs = [network.config for network in expand(VANISHING.experiment)]
     jax.clear_caches()  # the other way's deepest programs are this one's too
-    seconds = timed(lambda: sweep(configs, LESSON_EPOCHS, share_depths=share_depths))
+    seconds = timed(lambda: sweep(configs, VANISHING.experiment.epochs, share_depths=share_depths))
     return {"networks": len(configs), "programs": len(group_configs(configs, share_depths)), "seconds": seconds}
 
 
@@ -102,9 +99,8 @@ def main() -> None:
     for size, r in rows.items():
         print(f"| {size} | {r['compile_s']:.1f} | {r['rate']:,.0f} | {r['rate'] / alone:.1f} "
               f"| {r['whole']:,.0f} | {r['whole'] / alone:.1f} |")
-    print(f"\nthe vanishing-gradient lesson: {lessons[0]['networks']} networks ({', '.join(LESSON_INITS)}; 1–10 "
-          f"hidden layers of {LESSON_WIDTH}; {LESSON_SEEDS} seeds), {LESSON_EPOCHS} epochs on the circle, "
-          "compiling included:")
+    print(f"\nthe vanishing-gradient lesson: {lessons[0]['networks']} networks, {VANISHING.experiment.epochs} "
+          "epochs, in one sweep, compiling included:")
     for taught in lessons:
         print(f"- in {taught['programs']} programs: {taught['seconds']:.1f} s")
     idle, stolen = machine.idle_and_stolen(ticks, machine.ticks())

@@ -3,7 +3,8 @@
 A piece is one call: some networks of one group (sweep.group_configs) trained together in their program, or
 the classic baselines fitted to one cell's data. Pieces bound how long the server's background lane is busy
 between two looks at a cancel, how often the progress moves, and the memory one call takes (a group's
-activations are points × units × layers × networks). Every piece of a group has one size, the last padded
+activations are points × units × layers × networks): at most CHUNK networks and PIECE_WORK of training, unless
+one network alone is more (a piece trains its networks from the first epoch to the last). Every piece of a group has one size, the last padded
 with copies of a network whose results are dropped: jax compiles a program once per number of networks, and a
 padded network costs less than a second compile.
 """
@@ -20,6 +21,7 @@ from .sweep import NetworkResult, dataset_of, group_configs, train_group
 from .sweep_program import Group
 
 CHUNK = 64  # networks one piece trains at most
+PIECE_WORK = 2e9  # work_of a piece at most, where fewer networks than CHUNK reach it: several seconds
 BASELINE_WORK = 2e5  # a baseline fit's work per training point, in work_of's multiply-adds (for the estimate only)
 DIGITS = 5  # significant digits a row's numbers keep: a plot needs fewer, and a row of many numbers stays small
 
@@ -53,7 +55,8 @@ def plan(definition: Definition, networks: Sequence[Network] | None = None) -> P
     datasets = [dataset_of(n.config) for n in networks]
     pieces = []
     for group, members in group_configs([n.config for n in networks], datasets=datasets).items():
-        count = math.ceil(len(members) / CHUNK)
+        most = max(work_of(networks[i].config, definition.epochs) for i in members)
+        count = math.ceil(len(members) / max(1, min(CHUNK, int(PIECE_WORK // max(most, 1.0)))))
         size = math.ceil(len(members) / count)
         for start in range(0, len(members), size):
             part = members[start:start + size]

@@ -70,6 +70,30 @@ async def play_through(url: str) -> list[int]:
         return epochs
 
 
+def test_an_experiment_is_followed_through_the_balancer_on_its_replica(cluster):
+    balancer, replicas = cluster
+    definition = {"axes": [{"name": "depth", "values": [1, 2]}], "seeds": 2, "epochs": 5}
+    with httpx.Client(base_url=balancer.url, timeout=60) as client:
+        made = [client.post("/api/experiments", json=definition).json() for _ in range(4)]
+        for experiment in made:
+            assert holder(experiment["id"]) in replicas
+            ended = asyncio.run(follow(f"{balancer.url.replace('http', 'ws')}{experiment['url']}/stream"))
+            assert ended == "finished"
+            assert len(client.get(experiment["url"]).json()["rows"]) == 4
+            for name, url in replicas.items():
+                assert httpx.get(url + experiment["url"]).status_code == (200 if name == holder(experiment["id"]) else 404)
+
+
+async def follow(url: str) -> str:
+    """An experiment's last status, read from its progress stream."""
+    async with websockets.connect(url, max_size=2**24) as ws:
+        status = None
+        async for message in ws:
+            if (parsed := json.loads(message))["type"] == "status":
+                status = parsed["status"]
+        return status
+
+
 def test_a_stream_plays_through_the_balancer(cluster):
     balancer, _ = cluster
     for _ in range(2):  # one session on each replica
