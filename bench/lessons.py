@@ -3,7 +3,8 @@
 Each lesson runs as the server runs it (its plan, piece by piece, on one thread), its programs compiled first
 (the persistent cache off, jax's caches cleared between lessons), and its measure plots print as tables: the
 mean over seeds, and the lowest and highest. With --beside, a real server streams one default playground
-session at full speed, alone and then while a lesson runs in its background lane through the API.
+session at full speed, alone and then while a lesson runs in its background lane through the API, and the
+server's resident memory after.
 Run: .venv/bin/python -m bench.lessons [--lessons ID ...] [--beside vanishing-gradient more-data] [--seconds 10]
 """
 from __future__ import annotations
@@ -136,6 +137,8 @@ def main() -> None:
                 note = "" if seen["overlapped"] else " (the lesson ended before the streaming did)"
                 print(f"- while {lesson_id} runs: {seen['fps']:.1f} frames/s; the lesson took {seen['lesson_s']:.1f} s "
                       f"through the API, {seen['status']}{note}")
+            resident, peak = machine.memory(server.pid)
+            print(f"the server's resident memory after them: {resident:.0f} MiB (peak {peak:.0f} MiB)")
     idle, stolen = machine.idle_and_stolen(ticks, machine.ticks())
     print(f"\nthe machine meanwhile: {idle:.0f} % idle, {stolen:.0f} % stolen by other guests")
 

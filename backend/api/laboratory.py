@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from ..engine.experiment import AXES, Definition, Network
 from ..engine.pieces import Plan, plan, run_piece
+from ..engine.sweep_program import forget_programs
 
 KEEP_SECONDS = 3600.0  # an experiment that ended stays this long for its results
 MAX_KEPT = 32  # ended experiments kept at most; the oldest go first
@@ -168,8 +169,9 @@ class Laboratory:
                 log.exception("layerlab: experiment %s failed", experiment.id)
                 experiment.error = f"{type(error).__name__}: {error}"[:300]
                 self._end(experiment, "failed")
-                return
-            self._end(experiment, "cancelled" if experiment.cancelled.is_set() else "finished")
+            else:
+                self._end(experiment, "cancelled" if experiment.cancelled.is_set() else "finished")
+            await loop.run_in_executor(self.lane, forget_programs)
 
     def _end(self, experiment: Experiment, status: str) -> None:
         if experiment.status in ENDED:

@@ -231,3 +231,16 @@ def train_networks(net: Networks, schedule: jax.Array, *, group: Group) -> Outco
 
     _, table = jax.lax.fori_loop(0, schedule.shape[0], segment, (start, table))
     return Outcome(table, activations(group, net, net.layers))
+
+
+MAX_PROGRAMS = 16  # compiled sweep programs kept in memory: the lessons' programs all fit (bench/lessons.py)
+
+
+def forget_programs(keep: int = MAX_PROGRAMS) -> bool:
+    """Drop every compiled sweep program once more than `keep` are held, so that a server running many
+    different sweeps does not grow without bound (each program holds megabytes of machine code); whether it did."""
+    if train_networks._cache_size() <= keep:
+        return False
+    train_networks.clear_cache()
+    return True
+

@@ -142,3 +142,16 @@ def test_baselines_fit_each_dataset_once_and_keep_only_the_data_axes():
     assert {r["cell"][1] for r in rows} == {None} and {r["cell"][0] for r in rows} == {0, 1}
     assert {r["model"] for r in rows} == set(BASELINES)
     assert len({r["index"] for r in rows} | {n.index for n in the_plan.networks}) == len(rows) + len(the_plan.networks)
+
+
+def test_compiled_sweep_programs_are_dropped_beyond_the_limit():
+    from backend.engine.sweep_program import forget_programs, train_networks
+
+    d = definition(("width", [2, 3]), seeds=1, epochs=1)
+    the_plan = plan(d)
+    for piece in the_plan.pieces:
+        run_piece(the_plan, piece)
+    held = train_networks._cache_size()
+    assert held >= 2
+    assert not forget_programs(keep=held) and train_networks._cache_size() == held
+    assert forget_programs(keep=held - 1) and train_networks._cache_size() == 0
