@@ -28,7 +28,7 @@ STOP_SECONDS = 15.0  # how long a stopping server may take before it is killed
 # people: each per-client share large; the sessions' half the server's, so that a client reaches its own first.
 ONE_CLIENT_FOR_MANY = {"LAYERLAB_MAX_SESSIONS": "256", "LAYERLAB_MAX_SESSIONS_PER_CLIENT": "128",
                        "LAYERLAB_MAX_STREAMS": "256", "LAYERLAB_MAX_STREAMS_PER_CLIENT": "256",
-                       "LAYERLAB_MAX_WORK_PER_CLIENT": "1e9"}
+                       "LAYERLAB_MAX_WORK_PER_CLIENT": "1e9", "LAYERLAB_MAX_EXPERIMENTS_PER_CLIENT": "16"}
 
 
 def free_port() -> int:

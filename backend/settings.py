@@ -37,7 +37,7 @@ class Settings:
     max_message_bytes: int = 65536  # LAYERLAB_MAX_MESSAGE_BYTES: largest WebSocket message accepted
     max_experiments: int = 1  # LAYERLAB_MAX_EXPERIMENTS: experiments running at once (the others queue)
     max_queued_experiments: int = 16  # LAYERLAB_MAX_QUEUED_EXPERIMENTS: waiting at most; more get 503
-    max_experiments_per_client: int = 2  # LAYERLAB_MAX_EXPERIMENTS_PER_CLIENT: queued or running; more get 429
+    max_experiments_per_client: int = 6  # LAYERLAB_MAX_EXPERIMENTS_PER_CLIENT: queued or running; more get 429
     database_url: str = ""  # LAYERLAB_DATABASE_URL: saved runs' database (postgresql+psycopg://...); empty: SQLite
     data_dir: str = ".data"  # LAYERLAB_DATA_DIR: where the SQLite database of saved runs lives
     max_run_bytes: int = Limits.max_run_bytes  # LAYERLAB_MAX_RUN_BYTES: largest saved run (413)

@@ -27,8 +27,8 @@ import websockets  # noqa: E402
 jax.config.update("jax_enable_compilation_cache", False)
 
 from backend.devserver import ONE_CLIENT_FOR_MANY, running_server  # noqa: E402
-from backend.engine.baselines import BASELINES  # noqa: E402
-from backend.engine.experiment import AXES  # noqa: E402
+from backend.engine.baselines import BASELINES, IMAGE_BASELINES  # noqa: E402
+from backend.engine import experiment  # noqa: E402
 from backend.engine.lessons import LESSON, LESSONS, Lesson  # noqa: E402
 from backend.engine.pieces import plan, run_piece  # noqa: E402
 
@@ -51,17 +51,22 @@ def label(lesson: Lesson, row: dict, names) -> str:
     for name in names:
         if name == "model":
             if row["model"] != "network":
-                parts.append(BASELINES[row["model"]].label)
+                parts.append({**BASELINES, **IMAGE_BASELINES}[row["model"]].label)
             continue
         k = [a.name for a in lesson.experiment.axes].index(name)
         if row["cell"][k] is not None:
-            parts.append(AXES[name].label_of(lesson.experiment.axes[k].values[row["cell"][k]]))
+            parts.append(axes_of(lesson)[name].label_of(lesson.experiment.axes[k].values[row["cell"][k]]))
     return " · ".join(parts) or "networks"
+
+
+def axes_of(lesson: Lesson) -> dict:
+    return experiment.LABS[lesson.experiment.lab].axes
 
 
 def tables(lesson: Lesson, rows: list[dict]) -> None:
     """Each measure plot of the lesson as a table: series down, the x axis across."""
     names = [a.name for a in lesson.experiment.axes]
+    AXES = axes_of(lesson)
     for plot in (p for p in lesson.plots if p.kind == "measure"):
         k = names.index(plot.x)
         xs = [AXES[plot.x].label_of(v) for v in lesson.experiment.axes[k].values]

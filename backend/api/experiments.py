@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from ..engine import experiment as ex
-from ..engine.baselines import BASELINES
+from ..engine.baselines import BASELINES, IMAGE_BASELINES
 from ..engine.lessons import LESSONS
 from ..engine.sweep import HISTOGRAM_EDGES
 from .laboratory import ENDED, Experiment, ExperimentLimit, Laboratory, status_message
@@ -44,9 +44,10 @@ def get_options() -> dict:
     """Every axis, measure, curve and baseline an experiment can use, the limits, and the lessons."""
     return {
         "axes": [_axis(name, axis) for name, axis in ex.AXES.items()],
+        "convnet_axes": [_axis(name, axis) for name, axis in ex.CONVNET_AXES.items()],
         "measures": [{"name": name, "label": m.label, "log": m.log} for name, m in ex.MEASURES.items()],
         "curves": [{"name": name, "label": label} for name, label in ex.CURVES.items()],
-        "baselines": [{"name": name, "label": b.label} for name, b in BASELINES.items()],
+        "baselines": [{"name": name, "label": b.label} for name, b in {**BASELINES, **IMAGE_BASELINES}.items()],
         "histogram_edges": [round(float(e), 6) for e in HISTOGRAM_EDGES],
         "limits": {"max_axes": ex.MAX_AXES, "max_values": ex.MAX_VALUES, "max_seeds": ex.MAX_SEEDS,
                    "max_epochs": ex.MAX_EPOCHS, "max_record": ex.MAX_RECORD, "max_networks": ex.MAX_NETWORKS,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import os
 import secrets
 import threading
@@ -20,7 +21,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from ..engine.experiment import AXES, Definition, Network
+from ..engine.experiment import LABS, Definition, Network
 from ..engine.pieces import Plan, plan, run_piece
 from ..engine.sweep_program import forget_programs
 
@@ -57,21 +58,30 @@ class Experiment:
     ended: float | None = None
     work: float = 0.0  # the plan's estimate in all, once planned
     work_done: float = 0.0
+    pieces: int = 0  # the plan's, once planned
+    pieces_done: int = 0
     seconds_working: float = 0.0  # time in pieces, for the time left
+    quickest: float = math.inf  # the quickest piece's seconds: about what a piece costs whatever its work
     cancelled: threading.Event = field(default_factory=threading.Event)
     listeners: set[asyncio.Queue] = field(default_factory=set)
 
     def eta_seconds(self) -> float | None:
-        """Time left: the work left at the rate of the pieces done (None until one is)."""
+        """Time left (None until a piece is done): each piece left costs what the quickest one did (mostly
+        compiling, where a piece has a program of its own), and the work left what the rest of the time bought.
+        At the work's rate alone, a lesson whose first piece was a small one that compiled said half an hour
+        left of a minute."""
         if self.status in ENDED:
             return 0.0
-        if not self.work_done:
+        if not self.pieces_done:
             return None
-        return self.seconds_working / self.work_done * max(self.work - self.work_done, 0.0)
+        per_piece = min(self.quickest, self.seconds_working / self.pieces_done)
+        per_work = max(self.seconds_working - per_piece * self.pieces_done, 0.0) / max(self.work_done, 1.0)
+        return per_piece * (self.pieces - self.pieces_done) + per_work * max(self.work - self.work_done, 0.0)
 
     def axes(self) -> list[dict]:
-        return [{"name": a.name, "label": AXES[a.name].label, "kind": AXES[a.name].kind, "values": a.values,
-                 "labels": [AXES[a.name].label_of(v) for v in a.values]} for a in self.definition.axes]
+        axes = LABS[self.definition.lab].axes
+        return [{"name": a.name, "label": axes[a.name].label, "kind": axes[a.name].kind, "values": a.values,
+                 "labels": [axes[a.name].label_of(v) for v in a.values]} for a in self.definition.axes]
 
     def tell(self, message: dict) -> None:
         for queue in self.listeners:
@@ -152,15 +162,18 @@ class Laboratory:
             experiment.tell(status_message(self, experiment))
             try:
                 the_plan: Plan = await loop.run_in_executor(self.lane, plan, experiment.definition, experiment.networks)
-                experiment.work = the_plan.work
+                experiment.work, experiment.pieces = the_plan.work, len(the_plan.pieces)
                 for piece in the_plan.pieces:
                     if experiment.cancelled.is_set():
                         break
                     start = time.monotonic()
                     rows = await loop.run_in_executor(self.lane, run_piece, the_plan, piece)
-                    experiment.seconds_working += time.monotonic() - start
+                    took = time.monotonic() - start
+                    experiment.seconds_working += took
+                    experiment.quickest = min(experiment.quickest, took)
+                    experiment.pieces_done += 1
                     experiment.work_done += piece.work
-                    experiment.done += len(piece.networks) if piece.group is not None else 0
+                    experiment.done += len(piece.networks) if piece.kind != "baselines" else 0
                     encoded = [json.dumps(row, allow_nan=False) for row in rows]
                     experiment.rows += encoded
                     experiment.tell({"type": "rows", "rows": encoded})

@@ -1,10 +1,12 @@
-"""An experiment: a grid of playground networks over up to three axes of settings, times seeds, trained
-together by sweep.py; what it varies (AXES), what it reports of each network (MEASURES, CURVES) and its limits.
+"""An experiment: a grid of networks of one lab over up to three axes of settings, times seeds; what it can
+vary (LABS: each lab's config and axes), what it reports of each network (MEASURES, CURVES) and its limits.
 
-A definition names a base config, the axes with their values, the seeds, the epochs and how many epochs to
-measure at. `expand` turns it into networks (each a whole Config, so the playground can open any one of them)
-or says which field is wrong. The registries here are the single place an axis or a measure is declared: the
-API serves them, the page builds its menus and plots from them, the lessons use them.
+A definition names a lab, a base config of that lab, the axes with their values, the seeds, the epochs and how
+many epochs to measure at. `expand` turns it into networks (each a whole config, so the lab's page can open
+any one of them) or says which field is wrong. The playground's networks train together in sweep.py's
+programs; the ConvNet lab's one after another (pieces.py). The registries here are the single place an axis
+or a measure is declared: the API serves them, the page builds its menus and plots from them, the lessons
+use them.
 """
 from __future__ import annotations
 
@@ -12,12 +14,15 @@ import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .config import BOUNDS, Config
+from .config import BOUNDS, Config, bounds_of
+from .convnet import images
+from .convnet.config import BATCH_SIZES, ConvConfig
+from .convnet.network import POOL
 from .data import DATASETS
 from .features import FEATURES
 from .network import ACTIVATIONS, INITS, MAX_LAYERS, MAX_WIDTH
@@ -94,8 +99,11 @@ def _variant(settings: Settings, variant: dict) -> Settings:
     return {**settings, **variant["settings"]}
 
 
-def _bounds(name: str) -> dict:
-    return {k: v for k, v in BOUNDS[name].items() if k in ("minimum", "maximum", "exclusiveMinimum")}
+def _bounds(name: str, bounds: dict = BOUNDS) -> dict:
+    return {k: v for k, v in bounds[name].items() if k in ("minimum", "maximum", "exclusiveMinimum")}
+
+
+CONVNET_BOUNDS = {name: bounds_of(schema) for name, schema in ConvConfig.model_json_schema()["properties"].items()}
 
 
 # Applied in this order whatever the definition's order, so that depth and width compose.
@@ -115,6 +123,29 @@ AXES: dict[str, Axis] = {
     "optimizer": Axis("optimiser", "choice", _set("optimizer"), tuple(OPTIMIZERS)),
     "batch_size": Axis("batch size", "int", _set("batch_size"), bounds=_bounds("batch_size"), log=True),
 }
+_SHARED = ("variant", "activation", "init", "init_scale", "learning_rate", "optimizer")  # the labs' common settings
+CONVNET_AXES: dict[str, Axis] = {
+    **{name: AXES[name] for name in _SHARED[:1]},
+    "dataset": Axis("images", "choice", _set("dataset"), tuple(images.DATASETS), data=True),
+    "train_size": Axis("training images", "int", _set("train_images"),
+                       bounds=_bounds("train_images", CONVNET_BOUNDS) | {"minimum": images.MIN_TRAIN_IMAGES},
+                       log=True, data=True),
+    **{name: AXES[name] for name in _SHARED[1:]},
+    "batch_size": Axis("batch size", "int", _set("batch_size"),
+                       bounds={"minimum": min(BATCH_SIZES), "maximum": max(BATCH_SIZES)}, log=True),
+    "l2": Axis("L2 penalty", "number", _set("l2"), bounds=_bounds("l2", CONVNET_BOUNDS)),
+}
+
+
+@dataclass(frozen=True)
+class Lab:
+    """What an experiment of one lab varies: its config and its axes (applied in their registry's order)."""
+
+    config: type[BaseModel]
+    axes: dict[str, Axis]
+
+
+LABS = {"playground": Lab(Config, AXES), "convnet": Lab(ConvConfig, CONVNET_AXES)}
 
 
 class AxisValues(BaseModel):
@@ -131,12 +162,20 @@ class Definition(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    base: Config = Field(default_factory=Config, description="the config every network starts from")
+    lab: Literal[tuple(LABS)] = Field("playground", description="whose networks: the playground's or the ConvNet lab's")  # type: ignore[valid-type]
+    base: dict[str, Any] = Field(default_factory=dict, description="the lab's config (every field optional) every "
+                                                                   "network starts from")
     axes: list[AxisValues] = Field(default_factory=list, max_length=MAX_AXES)
     seeds: int = Field(DEFAULT_SEEDS, ge=1, le=MAX_SEEDS, description="networks per cell, seeds base.seed + 0, 1, …")
     epochs: int = Field(DEFAULT_EPOCHS, ge=0, le=MAX_EPOCHS)
     record: int = Field(RECORD, ge=2, le=MAX_RECORD, description="epochs measured at, evenly spaced")
     baselines: bool = Field(False, description="also fit scikit-learn's classic methods to each cell's data")
+
+    @field_validator("base", mode="before")
+    @classmethod
+    def _settings(cls, base):
+        """A config object given in code stands for the fields it sets."""
+        return base.model_dump(exclude_defaults=True) if isinstance(base, BaseModel) else base
 
 
 @dataclass(frozen=True)
@@ -146,7 +185,7 @@ class Network:
     index: int
     cell: tuple[int, ...]
     seed: int  # which of the cell's seeds, from 0
-    config: Config
+    config: Config | ConvConfig
 
 
 def _checked_value(axis: Axis, value, loc: tuple):
@@ -169,20 +208,23 @@ def _checked_value(axis: Axis, value, loc: tuple):
     return value
 
 
-def _config(settings: Settings, loc: tuple) -> Config:
+def _config(settings: Settings, loc: tuple, lab: Lab = LABS["playground"], within: bool = False) -> Config | ConvConfig:
+    """The lab's config of these settings; Invalid at `loc` (and, `within`, at the field inside it) otherwise."""
     try:
-        return Config(**settings)
+        return lab.config(**settings)
     except ValidationError as error:
         first = error.errors()[0]
+        if within:
+            raise Invalid((*loc, *first["loc"]), first["msg"]) from None
         where = ".".join(str(part) for part in first["loc"])
         raise Invalid(loc, f"{where}: {first['msg']}" if where else first["msg"]) from None
 
 
-def _settings_of(base: Settings, named: Sequence[tuple[str, Any]]) -> Settings:
-    for name in AXES:  # the registry's order (see AXES)
+def _settings_of(lab: Lab, base: Settings, named: Sequence[tuple[str, Any]]) -> Settings:
+    for name, axis in lab.axes.items():  # the registry's order (see AXES)
         for axis_name, value in named:
             if axis_name == name:
-                base = AXES[name].apply(base, value)
+                base = axis.apply(base, value)
     return base
 
 
@@ -190,42 +232,43 @@ def expand(definition: Definition) -> list[Network]:
     """Every network of the grid, cell by cell (the last axis fastest), each cell's seeds in turn; Invalid
     naming the field for a value no network can take, a combination of values that makes no config, too many
     networks or too much work."""
+    lab = LABS[definition.lab]
     names = [a.name for a in definition.axes]
     for k, name in enumerate(names):
-        if name not in AXES:
-            raise Invalid(("axes", k, "name"), f"one of {', '.join(AXES)}")
+        if name not in lab.axes:
+            raise Invalid(("axes", k, "name"), f"one of {', '.join(lab.axes)}")
         if name in names[:k]:
             raise Invalid(("axes", k, "name"), f"{name} is already an axis")
     count = math.prod(len(a.values) for a in definition.axes) * definition.seeds
     if count > MAX_NETWORKS:
         raise Invalid(("seeds",), f"{count} networks; at most {MAX_NETWORKS} (fewer values or seeds)")
-    base = definition.base.model_dump()
+    base = _config(definition.base, ("base",), lab, within=True).model_dump()
     values = []
     for k, a in enumerate(definition.axes):
-        checked = [_checked_value(AXES[a.name], v, ("axes", k, "values", j)) for j, v in enumerate(a.values)]
+        checked = [_checked_value(lab.axes[a.name], v, ("axes", k, "values", j)) for j, v in enumerate(a.values)]
         for j, v in enumerate(checked):  # each value alone on the base
-            _config(_settings_of(base, [(a.name, v)]), ("axes", k, "values", j))
+            _config(_settings_of(lab, base, [(a.name, v)]), ("axes", k, "values", j), lab)
         values.append(checked)
     networks = []
     for cell in itertools.product(*(range(len(v)) for v in values)):
         chosen = [(name, values[k][j]) for k, (name, j) in enumerate(zip(names, cell))]
-        settings = _settings_of(base, chosen)
-        where = ", ".join(f"{name} {AXES[name].label_of(v)}" for name, v in chosen)
-        config = _config(settings, ("axes",)) if not chosen else _combination(settings, where)
+        settings = _settings_of(lab, base, chosen)
+        where = ", ".join(f"{name} {lab.axes[name].label_of(v)}" for name, v in chosen)
+        config = _config(settings, ("axes",), lab) if not chosen else _combination(lab, settings, where)
         for seed in range(definition.seeds):
             networks.append(Network(len(networks), cell, seed, config.model_copy(update={"seed": config.seed + seed})))
     work = sum(work_of(n.config, definition.epochs) for n in networks)
     if work > MAX_WORK:
         raise Invalid(("epochs",), f"about {work:.2g} multiply-adds of training; at most {MAX_WORK:.2g} "
                                    "(fewer epochs, seeds, values, points or units)")
-    if definition.baselines and any(n.config.regression for n in networks):
+    if definition.baselines and any(getattr(n.config, "regression", False) for n in networks):
         raise Invalid(("baselines",), "the classic baselines classify: not for a regression dataset")
     return networks
 
 
-def _combination(settings: Settings, where: str) -> Config:
+def _combination(lab: Lab, settings: Settings, where: str) -> Config | ConvConfig:
     try:
-        return _config(settings, ("axes",))
+        return _config(settings, ("axes",), lab)
     except Invalid as error:
         raise Invalid(("axes",), f"{where}: {error}") from None
 
@@ -236,11 +279,29 @@ def weights_of(config: Config) -> int:
     return sum(a * b for a, b in zip(widths, widths[1:]))
 
 
-def work_of(config: Config, epochs: int) -> float:
-    """A network's training, in multiply-adds: each epoch passes every training point forward through every
-    weight (the backward pass and the update cost a fixed multiple of that)."""
+def work_of(config: Config | ConvConfig, epochs: int) -> float:
+    """A network's training, in multiply-adds: each epoch passes every training point (or image) forward
+    through every weight, a convolution's at every place it looks (the backward pass and the update cost a
+    fixed multiple of that)."""
+    if isinstance(config, ConvConfig):
+        return float(epochs) * _n_train_images(config) * convnet_work(config)
     n_train = int(dataset_of(config).train.sum()) if config.dataset == "custom" else _n_train(config)
     return float(epochs) * n_train * weights_of(config)
+
+
+def convnet_work(config: ConvConfig) -> int:
+    """Multiply-adds of one image's pass through a ConvNet lab network ('same' convolutions, 2 × 2 pooling)."""
+    side, channels, total = images.SIDES[config.dataset], 1, 0
+    for layer in config.conv_layers:
+        total += side * side * channels * layer.filters * layer.kernel**2
+        side, channels = (side // POOL if layer.pooling != "none" else side), layer.filters
+    widths = [side * side * channels, *config.dense_layers, len(images.DATASETS[config.dataset](0).classes)]
+    return total + sum(a * b for a, b in zip(widths, widths[1:]))
+
+
+def _n_train_images(config: ConvConfig) -> int:
+    full = images.DATASETS[config.dataset](0).n_train  # the same for every seed
+    return min(config.train_images or full, full)
 
 
 def _n_train(config: Config) -> int:

@@ -1,7 +1,7 @@
 """An experiment's work cut into pieces, and what each piece reports: rows of plain values (docs/experiments.md).
 
-A piece is one call: some networks of one group (sweep.group_configs) trained together in their program, or
-the classic baselines fitted to one cell's data. Pieces bound how long the server's background lane is busy
+A piece is one call: some playground networks of one group (sweep.group_configs) trained together in their
+program, one ConvNet lab network, or the classic baselines fitted to one cell's data. Pieces bound how long the server's background lane is busy
 between two looks at a cancel, how often the progress moves, and the memory one call takes (a group's
 activations are points × units × layers × networks): at most CHUNK networks and PIECE_WORK of training, unless
 one network alone is more (a piece trains its networks from the first epoch to the last). Every piece of a group has one size, the last padded
@@ -14,10 +14,14 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from .config import finite_or_none
+from .convnet.config import ConvConfig
+from .convnet.images import DATASETS as IMAGES, ImageSet, subset
 from .data import Dataset
-from .experiment import AXES, CURVES, MEASURES, Definition, Network, expand, work_of
-from .sweep import NetworkResult, dataset_of, group_configs, train_group
+from .experiment import CURVES, LABS, MEASURES, Definition, Network, expand, work_of
+from .sweep import NetworkResult, dataset_of, group_configs, schedule_of, train_group
 from .sweep_program import Group
 
 CHUNK = 64  # networks one piece trains at most
@@ -28,11 +32,13 @@ DIGITS = 5  # significant digits a row's numbers keep: a plot needs fewer, and a
 
 @dataclass(frozen=True)
 class Piece:
-    """Networks to train together in `group`'s program, or (group None) whose data the baselines fit."""
+    """Playground networks to train together in `group`'s program, one ConvNet lab network (kind "convnet"), or
+    (kind "baselines") a network whose data the baselines fit."""
 
+    kind: str  # sweep | convnet | baselines
     group: Group | None
     networks: tuple[Network, ...]
-    datasets: tuple[Dataset, ...]
+    datasets: tuple[Dataset | ImageSet, ...]
     padding: int  # copies of the last network trained beside them, so that the group's pieces have one size
     work: float  # an estimate in work_of's units, for the time left
 
@@ -52,7 +58,32 @@ def plan(definition: Definition, networks: Sequence[Network] | None = None) -> P
     """An experiment's pieces: each group's networks in pieces of at most CHUNK, then the baselines, one piece
     per distinct dataset (networks that differ only in their network share the baselines' fit)."""
     networks = tuple(expand(definition) if networks is None else networks)
-    datasets = [dataset_of(n.config) for n in networks]
+    if definition.lab == "convnet":
+        datasets = [images_of(n.config) for n in networks]
+        pieces = [Piece("convnet", None, (n,), (d,), 0, work_of(n.config, definition.epochs))
+                  for n, d in zip(networks, datasets)]
+    else:
+        datasets = [dataset_of(n.config) for n in networks]
+        pieces = _sweep_pieces(definition, networks, datasets)
+    if definition.baselines:
+        first: dict[tuple, int] = {}
+        for i, n in enumerate(networks):
+            first.setdefault(_data_key(n), i)
+        pieces += [Piece("baselines", None, (networks[i],), (datasets[i],), 0, BASELINE_WORK * _n_train(datasets[i]))
+                   for i in first.values()]
+    return Plan(definition, networks, tuple(pieces))
+
+
+def images_of(config: ConvConfig) -> ImageSet:
+    """A ConvNet lab network's images, as ConvRun makes them."""
+    return subset(IMAGES[config.dataset](config.seed), config.train_images)
+
+
+def _n_train(data: Dataset | ImageSet) -> int:
+    return data.n_train if isinstance(data, ImageSet) else int(data.train.sum())
+
+
+def _sweep_pieces(definition: Definition, networks: tuple[Network, ...], datasets: list[Dataset]) -> list[Piece]:
     pieces = []
     for group, members in group_configs([n.config for n in networks], datasets=datasets).items():
         most = max(work_of(networks[i].config, definition.epochs) for i in members)
@@ -60,26 +91,24 @@ def plan(definition: Definition, networks: Sequence[Network] | None = None) -> P
         size = math.ceil(len(members) / count)
         for start in range(0, len(members), size):
             part = members[start:start + size]
-            pieces.append(Piece(group, tuple(networks[i] for i in part), tuple(datasets[i] for i in part),
+            pieces.append(Piece("sweep", group, tuple(networks[i] for i in part), tuple(datasets[i] for i in part),
                                 size - len(part), sum(work_of(networks[i].config, definition.epochs) for i in part)))
-    if definition.baselines:
-        first: dict[tuple, int] = {}
-        for i, n in enumerate(networks):
-            first.setdefault(_data_key(n), i)
-        pieces += [Piece(None, (networks[i],), (datasets[i],), 0, BASELINE_WORK * int(datasets[i].train.sum()))
-                   for i in first.values()]
-    return Plan(definition, networks, tuple(pieces))
+    return pieces
 
 
 def _data_key(network: Network) -> tuple:
     c = network.config
+    if isinstance(c, ConvConfig):
+        return c.dataset, c.train_images, c.seed
     return c.dataset, c.noise, c.num_samples, c.train_fraction, c.seed, tuple(map(tuple, c.custom_points))
 
 
 def run_piece(plan: Plan, piece: Piece) -> list[dict]:
     """Do one piece; its rows."""
-    if piece.group is None:
+    if piece.kind == "baselines":
         return baseline_rows(plan, piece.networks[0], piece.datasets[0])
+    if piece.kind == "convnet":
+        return [network_row(piece.networks[0], train_convnet(piece.networks[0].config, plan.definition))]
     configs = [n.config for n in piece.networks] + [piece.networks[-1].config] * piece.padding
     datasets = list(piece.datasets) + [piece.datasets[-1]] * piece.padding
     d = plan.definition
@@ -109,13 +138,40 @@ def network_row(network: Network, result: NetworkResult) -> dict:
     }
 
 
-def baseline_rows(plan: Plan, network: Network, dataset: Dataset) -> list[dict]:
-    """The classic baselines on a network's data: its cell kept for the axes that change the data only."""
-    from .baselines import BASELINES, fit_baselines  # scikit-learn: imported where first used
+def train_convnet(config: ConvConfig, definition: Definition) -> NetworkResult:
+    """A ConvNet lab network trained as ConvRun trains it, measured at the recorded epochs. Its frames tell the
+    losses and the test accuracy; what they do not tell (the training accuracy, the gradients and activations
+    at initialisation) is NaN, null in its row."""
+    from .convnet.run import ConvRun
 
-    names = [a.name for a in plan.definition.axes]
-    cell = [j if AXES[name].data else None for name, j in zip(names, network.cell)]
-    return [{"index": len(plan.networks) + network.index * len(BASELINES) + k, "cell": cell, "seed": network.seed,
+    run, schedule, done = ConvRun(config), schedule_of(definition.epochs, definition.record), 0
+    measured = []
+    for epoch in schedule:
+        frame = run.train(int(epoch - done) * run.steps_per_epoch).frame
+        done = epoch
+        measured.append((frame.train_loss, frame.test_loss, frame.test_accuracy))
+    train_loss, test_loss, test_accuracy = np.asarray(measured, np.float64).T
+    unknown = np.full(len(schedule), np.nan)
+    layers = len(config.conv_layers) + len(config.dense_layers) + 1
+    return NetworkResult(
+        config=config, epochs=schedule, train_loss=train_loss, test_loss=test_loss, train_accuracy=unknown,
+        test_accuracy=test_accuracy, gradient_norms=np.full((len(schedule), layers), np.nan),
+        activation_mean=np.full(layers, np.nan), activation_std=np.full(layers, np.nan),
+        saturation=np.full(layers, np.nan), histogram=np.full((layers, 0), np.nan),
+    )
+
+
+def baseline_rows(plan: Plan, network: Network, data: Dataset | ImageSet) -> list[dict]:
+    """The classic baselines on a network's data: its cell kept for the axes that change the data only."""
+    from .baselines import BASELINES, IMAGE_BASELINES, fit_baselines, fit_image_baselines  # scikit-learn
+
+    lab = LABS[plan.definition.lab]
+    cell = [j if lab.axes[a.name].data else None for a, j in zip(plan.definition.axes, network.cell)]
+    if isinstance(data, ImageSet):
+        registry, fits = IMAGE_BASELINES, fit_image_baselines(data, network.config.seed)
+    else:
+        registry, fits = BASELINES, fit_baselines(network.config, dataset=data)
+    return [{"index": len(plan.networks) + network.index * len(registry) + k, "cell": cell, "seed": network.seed,
              "model": fit.method, "config": network.config.model_dump(mode="json"), "params": fit.params,
              "measures": {"test_accuracy": _number(fit.test_accuracy), "train_accuracy": _number(fit.train_accuracy)}}
-            for k, fit in enumerate(fit_baselines(network.config, dataset=dataset))]
+            for k, fit in enumerate(fits)]

@@ -180,3 +180,33 @@ def test_a_live_session_keeps_streaming_while_an_experiment_runs(client, session
     assert during["status"] == "running" and during["done"] < during["networks"]  # the frames came beside it
     client.delete(long["url"])
     status_when(client, long["id"], ("cancelled",))
+
+
+def test_a_convnet_experiment_trains_the_labs_networks_beside_the_baselines(client):
+    definition = {"lab": "convnet", "base": {"dense_layers": [16]}, "axes": [{"name": "train_size", "values": [20, 60]}],
+                  "seeds": 2, "epochs": 3, "record": 2, "baselines": True}
+    created = client.post("/api/experiments", json=definition).json()
+    assert status_when(client, created["id"], ("finished", "failed"))["status"] == "finished"
+    rows = client.get(created["url"]).json()["rows"]
+    networks = [r for r in rows if r["model"] == "network"]
+    assert len(networks) == 4 and {r["model"] for r in rows} - {"network"} == {"logistic_pixels", "svm_rbf", "knn"}
+    small = next(r for r in networks if r["cell"] == [0] and r["seed"] == 1)
+    assert small["config"]["train_images"] == 20 and small["config"]["dense_layers"] == [16]
+    assert small["config"]["seed"] == 1 and small["epochs"] == [0, 3]
+    assert 0 <= small["measures"]["test_accuracy"] <= 1 and small["measures"]["train_accuracy"] is None
+    assert all(r["cell"] == [0] or r["cell"] == [1] for r in rows)
+    session = client.post("/api/convnet/sessions", json=small["config"])  # the lab opens the same network
+    assert session.status_code == 201 and session.json()["steps_per_epoch"] == 1  # 20 images, batches of 64
+    client.delete(f"/api/convnet/sessions/{session.json()['id']}")
+
+
+@pytest.mark.parametrize("body, loc", [
+    ({"lab": "convnet", "axes": [{"name": "depth", "values": [1]}]}, ["body", "axes", 0, "name"]),
+    ({"lab": "convnet", "base": {"hidden_layers": [4]}}, ["body", "base", "hidden_layers"]),
+    ({"lab": "convnet", "axes": [{"name": "train_size", "values": [5]}]}, ["body", "axes", 0, "values", 0]),
+    ({"lab": "convnet", "axes": [{"name": "batch_size", "values": [20]}]}, ["body", "axes", 0, "values", 0]),
+    ({"lab": "vision"}, ["body", "lab"]),
+])
+def test_a_bad_convnet_definition_is_a_422_naming_the_field(client, body, loc):
+    reply = client.post("/api/experiments", json=body)
+    assert reply.status_code == 422 and reply.json()["detail"][0]["loc"] == loc

@@ -55,6 +55,21 @@ def test_digits_split_is_the_same_for_every_call_and_seed():
         np.testing.assert_array_equal(again.labels, fresh.labels)
 
 
+@pytest.mark.parametrize("dataset", list(DATASETS))
+def test_a_training_subset_is_stratified_nested_and_keeps_every_test_image(dataset):
+    full = DATASETS[dataset](0)
+    classes = len(full.classes)
+    smaller, larger = images.subset(full, 50), images.subset(full, 200)
+    assert smaller.n_train == 50 and larger.n_train == 200
+    for part in (smaller, larger):
+        np.testing.assert_array_equal(part.test[0], full.test[0])
+        np.testing.assert_array_equal(part.test[1], full.test[1])
+        counts = np.bincount(part.train[1], minlength=classes)
+        assert counts.max() - counts.min() <= 1  # every class in its share, one apart at most
+    assert {row.tobytes() for row in smaller.train[0]} <= {row.tobytes() for row in larger.train[0]}
+    assert images.subset(full, None) is full and images.subset(full, full.n_train + 5) is full
+
+
 def test_shapes_are_balanced_images_in_the_unit_interval():
     data = shapes(0)
     assert data.images.shape == (SHAPES_COUNT, SHAPES_SIDE, SHAPES_SIDE) and data.images.dtype == np.float32

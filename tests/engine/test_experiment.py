@@ -136,7 +136,7 @@ def test_a_diverged_network_reports_null_not_nan():
 def test_baselines_fit_each_dataset_once_and_keep_only_the_data_axes():
     d = definition(("train_size", [30, 60]), ("depth", [1, 2]), seeds=2, epochs=0, baselines=True)
     the_plan = plan(d)
-    baseline_pieces = [p for p in the_plan.pieces if p.group is None]
+    baseline_pieces = [p for p in the_plan.pieces if p.kind == "baselines"]
     assert len(baseline_pieces) == 2 * 2  # sizes × seeds: the depths share their data
     rows = [r for p in baseline_pieces for r in run_piece(the_plan, p)]
     assert {r["cell"][1] for r in rows} == {None} and {r["cell"][0] for r in rows} == {0, 1}

@@ -115,3 +115,17 @@ def test_more_data_the_kernel_and_the_neighbours_improve_as_fast(more_data):
         fitted = by_cell(more_data, "test_accuracy", model)
         for size in sizes[2:]:  # from 150 points on, within a few points of the deep network or better
             assert fitted[(sizes.index(size), None)].mean() >= deep[(sizes.index(size), 1)].mean() - 0.05
+
+
+def test_more_digits_the_convnet_improves_and_meets_the_classic_methods():
+    rows = run("more-digits")
+    sizes = values_of("more-digits", 0)
+    convnet = {size: by_cell(rows, "test_accuracy")[(k,)].mean() for k, size in enumerate(sizes)}
+    fitted = {model: {size: by_cell(rows, "test_accuracy", model)[(k,)].mean() for k, size in enumerate(sizes)}
+              for model in ("logistic_pixels", "svm_rbf", "knn")}
+    assert list(convnet.values()) == sorted(convnet.values()), convnet  # better with every size
+    assert 0.5 <= convnet[sizes[0]] <= 0.7 and convnet[sizes[-1]] >= 0.97, convnet
+    assert all(fitted["svm_rbf"][size] > convnet[size] for size in sizes[:2]), (fitted["svm_rbf"], convnet)
+    for model in ("svm_rbf", "knn"):
+        assert abs(fitted[model][sizes[-1]] - convnet[sizes[-1]]) <= 0.01, (model, fitted[model], convnet)
+    assert fitted["logistic_pixels"][sizes[-1]] < min(convnet[sizes[-1]], fitted["svm_rbf"][sizes[-1]])

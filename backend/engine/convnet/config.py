@@ -7,9 +7,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..config import MAX_SEED, Activation, Finite, Init, Optimizer
-from .images import DATASETS
+from .images import DATASETS, MIN_TRAIN_IMAGES
 from .network import KERNELS, MAX_CONV_LAYERS, MAX_DENSE_LAYERS, MAX_DENSE_UNITS, MAX_FILTERS, POOLINGS
 
+MAX_TRAIN_IMAGES = 2000  # a bound for train_images: no dataset has more training images
 BATCH_SIZES = (16, 32, 64, 128)  # a batch size is part of the program (static): a few to choose from
 
 ImageDataset = Literal[tuple(DATASETS)]  # type: ignore[valid-type]
@@ -19,7 +20,7 @@ BatchSize = Literal[BATCH_SIZES]  # type: ignore[valid-type]
 
 # Settings whose change starts a new network at step 0; the rest keep the current weights.
 RESTARTING = frozenset({"dataset", "conv_layers", "dense_layers", "activation", "init", "init_scale", "batch_size",
-                        "seed"})
+                        "seed", "train_images"})
 
 
 class ConvLayer(BaseModel):
@@ -54,3 +55,7 @@ class ConvConfig(BaseModel):
     learning_rate: Finite = Field(0.01, ge=1e-5, le=10)
     l2: Finite = Field(1e-4, ge=0, le=1, description="rate of the L2 penalty on the weights")
     seed: int = Field(0, ge=0, le=MAX_SEED)
+    train_images: int | None = Field(
+        None, ge=MIN_TRAIN_IMAGES, le=MAX_TRAIN_IMAGES,
+        description="train on this many of the training images (a stratified subset); none or more: all of them",
+    )

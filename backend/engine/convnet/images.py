@@ -141,6 +141,31 @@ def shifted(images: np.ndarray, rows: int, cols: int) -> np.ndarray:
 # Ordered registry: dataset name -> its images from a seed (digits are real data: the seed changes nothing).
 DATASETS: dict[str, Callable[[int], ImageSet]] = {"digits": digits, "shapes": shapes}
 SIDES = {"digits": 8, "shapes": SHAPES_SIDE}  # pixels a side, known without making the images
+MIN_TRAIN_IMAGES = 20  # the fewest training images a run may use: a stratified subset holds every class
+
+
+def subset(images: ImageSet, n: int | None) -> ImageSet:
+    """The images with only n of the training images, a stratified subset (every class in its share), and
+    every test image; all of them for None or an n the training set does not exceed. A smaller subset is
+    inside a larger one, so a curve over training-set sizes adds images rather than drawing new ones."""
+    if n is None or n >= images.n_train:
+        return images
+    labels = images.labels[: images.n_train]
+    order = _stratified_order(labels.tobytes(), len(images.classes))
+    keep = np.concatenate([np.sort(order[:n]), np.arange(images.n_train, len(images.labels))])
+    return ImageSet(images.images[keep], images.labels[keep], n, images.classes)
+
+
+@cache
+def _stratified_order(labels: bytes, classes: int) -> np.ndarray:
+    """The training images in turns of one per class (each class in its split order), so that any first n
+    hold every class about equally."""
+    labels = np.frombuffer(labels, np.int32)
+    rank = np.empty(len(labels), np.int64)
+    for c in range(classes):
+        where = np.flatnonzero(labels == c)
+        rank[where] = np.arange(len(where)) * classes + c
+    return np.argsort(rank, kind="stable")
 
 
 SCAN_SIDE = 32  # the digits' scans: 32 × 32, each 4 × 4 block one pixel of the 8 × 8 image

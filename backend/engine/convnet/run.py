@@ -10,7 +10,7 @@ import numpy as np
 from . import program
 from .config import RESTARTING, ConvConfig
 from .frame import Frame
-from .images import DATASETS, DIRECTIONS, SIDES, ImageSet, shifted
+from .images import DATASETS, DIRECTIONS, SIDES, ImageSet, shifted, subset
 from .network import Shape, make_shape, similar_units
 from ..history import HISTORY_LIMIT
 from ..run import in_chunks
@@ -57,7 +57,7 @@ class ConvRun:
     def _build(self) -> None:
         self.data_version += 1
         c = self.config
-        self.images: ImageSet = DATASETS[c.dataset](c.seed)
+        self.images: ImageSet = subset(DATASETS[c.dataset](c.seed), c.train_images)
         self.shape = shape_of(c, len(self.images.classes))
         self.data = program.to_device(self.images)
         self.packed = jax.device_put(program.new_state(c.seed, self.shape, c.init, c.init_scale))

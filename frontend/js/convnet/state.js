@@ -4,7 +4,7 @@
  * (the playground's state.js with the lab's fields). Config fields go to the server as they are; view fields
  * (speed, the test image followed) only change what the page asks of the stream.
  */
-import { createStore, fromURL } from "../state.js";
+import { createStore, fromURL, toURL } from "../state.js";
 
 /**
  * @typedef {import("./api.js").ConvLayer} ConvLayer
@@ -21,6 +21,7 @@ import { createStore, fromURL } from "../state.js";
  * @property {number} learning_rate
  * @property {number} l2
  * @property {number} seed
+ * @property {number | null} train_images  train on this many of the training images (an experiment's network); null: all
  * @property {number} steps_per_frame  mini-batches a frame
  * @property {number} follow  the test image the frames follow (a drawing, while there is one, instead)
  */
@@ -42,6 +43,7 @@ const CONV_LAYERS = {
 export const CONFIG_FIELDS = {
   dataset: "string", conv_layers: CONV_LAYERS, dense_layers: "ints", activation: "string", init: "string",
   init_scale: "number", batch_size: "int", optimizer: "string", learning_rate: "number", l2: "number", seed: "int",
+  train_images: "int",
 };
 
 /** Fields that only change what the page asks of the stream. @type {Record<string, import("../state.js").Kind>} */
@@ -65,6 +67,16 @@ export function defaultState(options) {
  */
 export function createLabStore(search, defaults) {
   return createStore(fromURL(search, defaults, FIELDS), defaults, { fields: FIELDS, tidy: () => {} });
+}
+
+/**
+ * The lab page's address showing a network of this config (an experiment's, say), on top of the defaults.
+ * @param {Record<string, any>} config @param {LabState} defaults @returns {string}
+ */
+export function urlOfConfig(config, defaults) {
+  const state = { ...defaults };
+  for (const name of Object.keys(CONFIG_FIELDS)) if (name in config) /** @type {any} */ (state)[name] = structuredClone(config[name]);
+  return toURL(state, defaults, FIELDS);
 }
 
 /**
