@@ -31,6 +31,7 @@ bench: $(VENV)/.installed
 	$(PY) -m bench.load
 	$(PY) -m bench.startup
 	$(PY) -m bench.sweep
+	$(PY) -m bench.lessons --beside vanishing-gradient more-data
 	$(PY) -m bench.convnet
 	$(PY) -m bench.convnet_results
 	npm ci --prefix bench --no-audit --no-fund --loglevel=error

@@ -74,13 +74,14 @@ def tables(lesson: Lesson, rows: list[dict]) -> None:
         for row in rows:
             if row["cell"][k] is not None and row["measures"].get(plot.y) is not None:
                 cells[label(lesson, row, plot.series), row["cell"][k]].append(row["measures"][plot.y])
-        print(f"\n{plot.title} (mean over seeds, lowest–highest):\n")
+        print(f"\n{plot.title} (mean over seeds, geometric on a log scale; lowest–highest):\n")
         print(f"| {AXES[plot.x].label} | " + " | ".join(xs) + " |")
         print("|---|" + "---:|" * len(xs))
         for series in dict.fromkeys(s for s, _ in cells):
             values = [np.array(cells.get((series, j), [np.nan])) for j in range(len(xs))]
             number = (lambda v: f"{v:.2g}") if plot.log_y else (lambda v: f"{v:.3f}")
-            print(f"| {series} | " + " | ".join(f"{number(v.mean())} ({number(v.min())}–{number(v.max())})"
+            mean = (lambda v: np.exp(np.log(v).mean())) if plot.log_y else np.mean  # as the page draws it
+            print(f"| {series} | " + " | ".join(f"{number(mean(v))} ({number(v.min())}–{number(v.max())})"
                                                 for v in values) + " |")
 
 

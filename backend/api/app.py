@@ -66,6 +66,7 @@ async def _expire(app: FastAPI) -> None:
     while True:
         await asyncio.sleep(EXPIRY_INTERVAL)
         app.state.registry.expire()
+        app.state.laboratory.forget_old()
 
 
 async def _close_store(opening: asyncio.Task) -> None:

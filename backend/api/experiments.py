@@ -8,13 +8,13 @@ import json
 import math
 
 from fastapi import APIRouter, Body, HTTPException, Query, Request, Response, WebSocket, WebSocketDisconnect
-from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
 
 from ..engine import experiment as ex
 from ..engine.baselines import BASELINES, IMAGE_BASELINES
 from ..engine.lessons import LESSONS
+from ..engine.pieces import plan
 from ..engine.sweep import HISTOGRAM_EDGES
+from ..engine.sweep_program import MAX_PROGRAMS
 from .laboratory import ENDED, Experiment, ExperimentLimit, Laboratory, status_message
 from .routes import REPLICA_HEADER, refused
 from .stream import CLOSE_POLICY, CLOSE_TRY_LATER
@@ -51,7 +51,7 @@ def get_options() -> dict:
         "histogram_edges": [round(float(e), 6) for e in HISTOGRAM_EDGES],
         "limits": {"max_axes": ex.MAX_AXES, "max_values": ex.MAX_VALUES, "max_seeds": ex.MAX_SEEDS,
                    "max_epochs": ex.MAX_EPOCHS, "max_record": ex.MAX_RECORD, "max_networks": ex.MAX_NETWORKS,
-                   "max_work": ex.MAX_WORK},
+                   "max_work": ex.MAX_WORK, "max_network_work": ex.MAX_NETWORK_WORK, "max_programs": MAX_PROGRAMS},
         "defaults": {"seeds": ex.DEFAULT_SEEDS, "epochs": ex.DEFAULT_EPOCHS, "record": ex.Definition().record},
         "lessons": [lesson.to_json() for lesson in LESSONS],
     }
@@ -67,20 +67,16 @@ def _reply(lab: Laboratory, experiment: Experiment, rows: bool) -> Response:
 
 
 @router.post("", status_code=202)
-async def create_experiment(request: Request, definition: dict = Body()) -> Response:
+async def create_experiment(request: Request, definition: ex.Definition = Body()) -> Response:
     """Queue an experiment: a grid of networks over up to three axes, times seeds (202, its Status)."""
     try:
-        parsed = ex.Definition.model_validate(definition)
-    except ValidationError as error:
-        raise RequestValidationError([{**e, "loc": ("body", *e["loc"]), "input": None} for e in error.errors()]) from None
-    try:
-        networks = await asyncio.to_thread(ex.expand, parsed)
+        planned = await asyncio.to_thread(plan, definition)  # every network made and grouped: not on the loop
     except ex.Invalid as error:
         raise refused(("body", *error.loc), error) from None
     settings = request.app.state.settings
     replica = settings.replica_of(request.client.host if request.client else None, request.headers.get(REPLICA_HEADER))
     try:
-        experiment = _lab(request).submit(parsed, networks, settings.client_of_request(request), replica)
+        experiment = _lab(request).submit(planned, settings.client_of_request(request), replica)
     except ExperimentLimit as limit:
         raise HTTPException(limit.status, str(limit), headers={"Retry-After": str(math.ceil(limit.retry_after))}) from None
     response = _reply(_lab(request), experiment, rows=False)
@@ -130,7 +126,8 @@ def cancel_experiment(request: Request, experiment_id: str) -> Response:
 
 
 async def stream(ws: WebSocket, experiment_id: str) -> None:
-    """Progress: the status and the rows so far, then each piece's rows and status, until the experiment ends."""
+    """Progress: the status and the rows so far, then each piece's rows and status, until the experiment ends
+    or the peer leaves (a peer that stalls longer than Settings.send_timeout is dropped)."""
     settings = ws.app.state.settings
     if not settings.origin_allowed(ws.headers.get("origin"), ws.headers.get("host")):
         await ws.close(code=CLOSE_POLICY, reason="origin not allowed")
@@ -149,23 +146,42 @@ async def stream(ws: WebSocket, experiment_id: str) -> None:
     open_streams.opened(client)
     queue: asyncio.Queue = asyncio.Queue()
     experiment.listeners.add(queue)
+    status, rows = status_message(lab, experiment), list(experiment.rows)  # with the listener, before any wait
+    sender = asyncio.create_task(_send(ws, queue, status, rows, settings.send_timeout))
+    receiver = asyncio.create_task(_until_closed(ws))
     try:
-        status = status_message(lab, experiment)
-        await ws.send_text(json.dumps(status))
-        await ws.send_text(_rows_message(experiment.rows))
-        while status["status"] not in ENDED:
-            message = await queue.get()
-            if message["type"] == "rows":
-                await ws.send_text(_rows_message(message["rows"]))
-            elif message["type"] == "status":
-                status = message
-                await ws.send_text(json.dumps(status))
-        await ws.close(code=CLOSE_NORMAL)
-    except (WebSocketDisconnect, RuntimeError):
-        pass
+        await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
     finally:
+        for task in (sender, receiver):
+            task.cancel()
         experiment.listeners.discard(queue)
         open_streams.closed(client)
+
+
+async def _send(ws: WebSocket, queue: asyncio.Queue, status: dict, rows: list[str], timeout: float) -> None:
+    """The stream's messages, each within `timeout`, then the close."""
+    try:
+        async with asyncio.timeout(timeout):
+            await ws.send_text(json.dumps(status))
+            await ws.send_text(_rows_message(rows))
+        while status["status"] not in ENDED:
+            message = await queue.get()
+            text = _rows_message(message["rows"]) if message["type"] == "rows" else json.dumps(message)
+            async with asyncio.timeout(timeout):
+                await ws.send_text(text)
+            status = message if message["type"] == "status" else status
+        await ws.close(code=CLOSE_NORMAL)
+    except (WebSocketDisconnect, RuntimeError, TimeoutError):
+        pass
+
+
+async def _until_closed(ws: WebSocket) -> None:
+    """Read (and ignore) whatever the peer sends until it leaves: the stream takes no commands."""
+    try:
+        while True:
+            await ws.receive_text()
+    except (WebSocketDisconnect, RuntimeError, KeyError):
+        pass
 
 
 def _rows_message(rows: list[str]) -> str:

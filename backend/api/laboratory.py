@@ -21,8 +21,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from ..engine.experiment import LABS, Definition, Network
-from ..engine.pieces import Plan, plan, run_piece
+from ..engine.experiment import LABS, Definition
+from ..engine.pieces import Plan, run_piece
 from ..engine.sweep_program import forget_programs
 
 KEEP_SECONDS = 3600.0  # an experiment that ended stays this long for its results
@@ -47,8 +47,7 @@ class Experiment:
 
     id: str
     client: str
-    definition: Definition
-    networks: tuple[Network, ...]
+    plan: Plan
     created: float = field(default_factory=time.monotonic)
     status: str = "queued"
     error: str | None = None
@@ -64,6 +63,11 @@ class Experiment:
     quickest: float = math.inf  # the quickest piece's seconds: about what a piece costs whatever its work
     cancelled: threading.Event = field(default_factory=threading.Event)
     listeners: set[asyncio.Queue] = field(default_factory=set)
+    task: asyncio.Task | None = None  # its run, waiting its turn or running
+
+    @property
+    def definition(self) -> Definition:
+        return self.plan.definition
 
     def eta_seconds(self) -> float | None:
         """Time left (None until a piece is done): each piece left costs what the quickest one did (mostly
@@ -104,7 +108,6 @@ class Laboratory:
         self.experiments: dict[str, Experiment] = {}
         self.turns = asyncio.Semaphore(running)
         self.lane = ThreadPoolExecutor(running, thread_name_prefix="layerlab-experiment", initializer=_lower_priority)
-        self.tasks: set[asyncio.Task] = set()
 
     def active(self) -> list[Experiment]:
         return [e for e in self.experiments.values() if e.status not in ENDED]
@@ -115,8 +118,8 @@ class Laboratory:
             return 0
         return sum(1 for e in self.experiments.values() if e.status == "queued" and e.created < experiment.created)
 
-    def submit(self, definition: Definition, networks: list[Network], client: str, replica: str = "") -> Experiment:
-        """Queue an expanded definition; ExperimentLimit if the client or the queue is full."""
+    def submit(self, plan: Plan, client: str, replica: str = "") -> Experiment:
+        """Queue a planned experiment; ExperimentLimit if the client or the queue is full."""
         self.forget_old()
         active = self.active()
         if sum(1 for e in active if e.client == client) >= self.per_client:
@@ -126,11 +129,9 @@ class Laboratory:
             raise ExperimentLimit(503, f"max_queued_experiments: {self.max_queued} experiments are waiting",
                                   self._retry_after(active))
         token = secrets.token_urlsafe(12)
-        experiment = Experiment(f"{replica}.{token}" if replica else token, client, definition, tuple(networks))
+        experiment = Experiment(f"{replica}.{token}" if replica else token, client, plan)
         self.experiments[experiment.id] = experiment
-        task = asyncio.create_task(self._run(experiment))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        experiment.task = asyncio.create_task(self._run(experiment))
         return experiment
 
     @staticmethod
@@ -141,9 +142,12 @@ class Laboratory:
         return max(1.0, min(known)) if known else 60.0
 
     def cancel(self, experiment: Experiment) -> None:
+        """Stop an experiment: a queued one at once (its waiting task goes), a running one after its piece."""
         experiment.cancelled.set()
         if experiment.status == "queued":
             self._end(experiment, "cancelled")
+            if experiment.task is not None:
+                experiment.task.cancel()
 
     def forget_old(self) -> None:
         """Drop ended experiments past KEEP_SECONDS, and the oldest beyond MAX_KEPT."""
@@ -160,9 +164,9 @@ class Laboratory:
                 return
             experiment.status, experiment.started = "running", time.monotonic()
             experiment.tell(status_message(self, experiment))
+            the_plan = experiment.plan
+            experiment.work, experiment.pieces = the_plan.work, len(the_plan.pieces)
             try:
-                the_plan: Plan = await loop.run_in_executor(self.lane, plan, experiment.definition, experiment.networks)
-                experiment.work, experiment.pieces = the_plan.work, len(the_plan.pieces)
                 for piece in the_plan.pieces:
                     if experiment.cancelled.is_set():
                         break
@@ -193,10 +197,12 @@ class Laboratory:
         experiment.tell(status_message(self, experiment))
 
     async def close(self) -> None:
+        """The server stops: every experiment not ended is cancelled (and its watchers told), the lane let go."""
         for experiment in self.active():
             experiment.cancelled.set()
-        for task in list(self.tasks):
-            task.cancel()
+            self._end(experiment, "cancelled")
+            if experiment.task is not None:
+                experiment.task.cancel()
         self.lane.shutdown(wait=False, cancel_futures=True)
 
 
@@ -206,7 +212,7 @@ def status_message(lab: Laboratory, e: Experiment) -> dict:
     elapsed = ((e.ended or now) - e.started) if e.started else 0.0
     eta = e.eta_seconds()
     return {"type": "status", "id": e.id, "url": f"/api/experiments/{e.id}", "status": e.status,
-            "definition": e.definition.model_dump(mode="json"), "axes": e.axes(), "networks": len(e.networks),
+            "definition": e.definition.model_dump(mode="json"), "axes": e.axes(), "networks": len(e.plan.networks),
             "done": e.done, "rows_done": len(e.rows), "elapsed_seconds": round(elapsed, 2),
             "eta_seconds": None if eta is None else round(eta, 1), "queue_position": lab.queue_position(e),
             "error": e.error}

@@ -127,8 +127,9 @@ IMAGE_GAMMA = (0.003, 0.015)  # RBF widths for standardised 64-pixel images: abo
 # The baselines of the ConvNet lab's images, on the pixels. Each is standardised (a pixel's ink varies by place).
 IMAGE_BASELINES = {
     "logistic_pixels": Baseline("logistic regression on the pixels", (), _logistic_pixels, True, _logistic_grid),
-    "svm_rbf": Baseline("SVM with an RBF kernel", (), _svm, True, lambda fewest: {"C": SVM_C, "gamma": IMAGE_GAMMA}),
-    "knn": Baseline("k-nearest neighbours", (), _knn_pixels, True, _knn_grid),
+    "svm_pixels": Baseline("SVM with an RBF kernel on the pixels", (), _svm, True,
+                           lambda fewest: {"C": SVM_C, "gamma": IMAGE_GAMMA}),
+    "knn_pixels": Baseline("k-nearest neighbours on the pixels", (), _knn_pixels, True, _knn_grid),
 }
 
 
@@ -137,9 +138,11 @@ def fit_image_baselines(images: ImageSet, seed: int) -> list[BaselineResult]:
     ConvNet lab network of that config trains and is tested on."""
     from sklearn import config_context
 
+    from threadpoolctl import threadpool_limits
+
     (x_train, y_train), (x_test, y_test) = images.train, images.test
     flat = lambda x: x.reshape(len(x), -1).astype(np.float64)
-    with config_context(assume_finite=True, skip_parameter_validation=True):
+    with config_context(assume_finite=True, skip_parameter_validation=True), threadpool_limits(1):
         return [_fit_columns(name, IMAGE_BASELINES[name], flat(x_train), y_train, flat(x_test), y_test, seed)
                 for name in IMAGE_BASELINES]
 
@@ -196,11 +199,13 @@ def fit_baselines(config: Config, methods=tuple(BASELINES), dataset: Dataset | N
     if unknown:
         raise ValueError(f"unknown baselines {unknown}; choose from {list(BASELINES)}")
     from sklearn import config_context
+    from threadpoolctl import threadpool_limits
 
     dataset = dataset_of(config) if dataset is None else dataset
     # A Config's points are finite and the grids' values valid, so scikit-learn's checks of both are skipped:
-    # on small sets, where they cost more than the fits, that halved the searches' time.
-    with config_context(assume_finite=True, skip_parameter_validation=True):
+    # on small sets, where they cost more than the fits, that halved the searches' time. One BLAS thread: the
+    # caller's (an experiment's low-priority lane), not a pool of threads at the live sessions' priority.
+    with config_context(assume_finite=True, skip_parameter_validation=True), threadpool_limits(1):
         return [_fit(name, dataset, config.seed) for name in methods]
 
 

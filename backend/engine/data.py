@@ -123,6 +123,11 @@ def is_regression(dataset: str) -> bool:
     return DATASETS[dataset][1]
 
 
+def training_points(n: int, train_fraction: float) -> int:
+    """How many of n points a split at train_fraction trains on: at least one, and one left for testing."""
+    return min(max(int(round(n * train_fraction)), 1), n - 1) if n > 1 else n
+
+
 def make_dataset(
     dataset: str,
     *,
@@ -143,8 +148,7 @@ def make_dataset(
     n = len(x)
     order = rng.permutation(n)
     x, y = x[order], y[order]
-    n_train = int(round(n * train_fraction)) if n > 1 else n
-    n_train = min(max(n_train, 1), n - 1) if n > 1 else n  # keep at least one test point
+    n_train = training_points(n, train_fraction)
     slots = slots_for(n)
     padded_x = np.zeros((slots, 2), np.float32)
     padded_y = np.zeros(slots, np.float32)

@@ -19,11 +19,11 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .config import BOUNDS, Config, bounds_of
+from .config import BOUNDS, MAX_SEED, Config, bounds_of
 from .convnet import images
 from .convnet.config import BATCH_SIZES, ConvConfig
 from .convnet.network import POOL
-from .data import DATASETS
+from .data import DATASETS, training_points
 from .features import FEATURES
 from .network import ACTIVATIONS, INITS, MAX_LAYERS, MAX_WIDTH
 from .sweep import RECORD, NetworkResult, dataset_of
@@ -36,12 +36,19 @@ MAX_EPOCHS = 5000  # epochs a network trains
 MAX_RECORD = 51  # epochs a network is measured at
 MAX_NETWORKS = 1000  # networks of one experiment
 # Multiply-adds of training (work_of) one experiment may ask for: about eight times the vanishing-gradient
-# lesson's, a few minutes of the background lane on two cores (bench/sweep.py gives its rate).
+# lesson's, a few minutes of the background lane on two cores for the playground's networks (bench/lessons.py;
+# the ConvNet lab's convolutions do more multiply-adds a second: its digits lesson is 2.3 times the work in
+# twice the time).
 MAX_WORK = 3e10
+MAX_NETWORK_WORK = 4e9  # one network's at most: a piece trains it whole, and a cancel waits for the piece
+BASELINE_WORK = 2e5  # a baseline fit's cost per training point, in work_of's units: its time at the lanes' rate
+
 DEFAULT_SEEDS = 5
 DEFAULT_EPOCHS = 300
 DEFAULT_WIDTH = 4  # the units of each layer when `depth` adds layers to a linear base
 MAX_LABEL = 60  # characters of a variant's label
+LARGEST = 2.0**53  # an axis's number at most (in size): beyond it a float no longer holds every whole number
+NO_DATA_AXES = {"custom": ("train_size", "noise")}  # axes a dataset ignores: drawn points are all the data there is
 
 
 class Invalid(ValueError):
@@ -52,7 +59,7 @@ class Invalid(ValueError):
         self.loc = loc
 
 
-Settings = dict[str, Any]  # a config's fields as a dict, before it is validated
+Fields = dict[str, Any]  # a config's fields as a dict, before it is validated
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,7 @@ class Axis:
 
     label: str
     kind: str  # int | number | choice | features | variant: what a value is (docs/experiments.md)
-    apply: Callable[[Settings, Any], Settings]
+    apply: Callable[[Fields, Any], Fields]
     choices: tuple[str, ...] = ()
     bounds: dict = field(default_factory=dict)  # JSON Schema's minimum/maximum, for int and number
     log: bool = False  # the values spread over orders of magnitude: a log scale suits them
@@ -75,28 +82,28 @@ class Axis:
         return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def _set(name: str) -> Callable[[Settings, Any], Settings]:
-    return lambda settings, value: {**settings, name: value}
+def _set(name: str) -> Callable[[Fields, Any], Fields]:
+    return lambda fields, value: {**fields, name: value}
 
 
-def _depth(settings: Settings, depth: int) -> Settings:
-    width = (settings["hidden_layers"] or [DEFAULT_WIDTH])[0]
-    return {**settings, "hidden_layers": [width] * depth}
+def _depth(fields: Fields, depth: int) -> Fields:
+    width = (fields["hidden_layers"] or [DEFAULT_WIDTH])[0]
+    return {**fields, "hidden_layers": [width] * depth}
 
 
-def _width(settings: Settings, width: int) -> Settings:
-    return {**settings, "hidden_layers": [width] * len(settings["hidden_layers"])}
+def _width(fields: Fields, width: int) -> Fields:
+    return {**fields, "hidden_layers": [width] * len(fields["hidden_layers"])}
 
 
-def _train_size(settings: Settings, n: int) -> Settings:
-    """n training points and as many test points as the settings had (make_dataset's split)."""
-    total = settings["num_samples"]
-    test = total - min(max(int(round(total * settings["train_fraction"])), 1), total - 1)
-    return {**settings, "num_samples": n + test, "train_fraction": n / (n + test)}
+def _train_size(fields: Fields, n: int) -> Fields:
+    """n training points and as many test points as the fields had (make_dataset's split)."""
+    total = fields["num_samples"]
+    test = total - training_points(total, fields["train_fraction"])
+    return {**fields, "num_samples": n + test, "train_fraction": n / (n + test)}
 
 
-def _variant(settings: Settings, variant: dict) -> Settings:
-    return {**settings, **variant["settings"]}
+def _variant(fields: Fields, variant: dict) -> Fields:
+    return {**fields, **variant["settings"]}
 
 
 def _bounds(name: str, bounds: dict = BOUNDS) -> dict:
@@ -123,7 +130,7 @@ AXES: dict[str, Axis] = {
     "optimizer": Axis("optimiser", "choice", _set("optimizer"), tuple(OPTIMIZERS)),
     "batch_size": Axis("batch size", "int", _set("batch_size"), bounds=_bounds("batch_size"), log=True),
 }
-_SHARED = ("variant", "activation", "init", "init_scale", "learning_rate", "optimizer")  # the labs' common settings
+_SHARED = ("variant", "activation", "init", "init_scale", "learning_rate", "optimizer")  # the labs' common fields
 CONVNET_AXES: dict[str, Axis] = {
     **{name: AXES[name] for name in _SHARED[:1]},
     "dataset": Axis("images", "choice", _set("dataset"), tuple(images.DATASETS), data=True),
@@ -190,7 +197,7 @@ class Network:
 
 def _checked_value(axis: Axis, value, loc: tuple):
     """The value if it is of the axis's kind; Invalid otherwise (bounds and names are Config's to check)."""
-    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    number = isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) <= LARGEST
     if axis.kind == "int" and not (number and float(value).is_integer()):
         raise Invalid(loc, "a whole number")
     if axis.kind == "number" and not (number and math.isfinite(value)):
@@ -208,10 +215,10 @@ def _checked_value(axis: Axis, value, loc: tuple):
     return value
 
 
-def _config(settings: Settings, loc: tuple, lab: Lab = LABS["playground"], within: bool = False) -> Config | ConvConfig:
-    """The lab's config of these settings; Invalid at `loc` (and, `within`, at the field inside it) otherwise."""
+def _config(fields: Fields, loc: tuple, lab: Lab = LABS["playground"], within: bool = False) -> Config | ConvConfig:
+    """The lab's config of these fields; Invalid at `loc` (and, `within`, at the field inside it) otherwise."""
     try:
-        return lab.config(**settings)
+        return lab.config(**fields)
     except ValidationError as error:
         first = error.errors()[0]
         if within:
@@ -220,7 +227,7 @@ def _config(settings: Settings, loc: tuple, lab: Lab = LABS["playground"], withi
         raise Invalid(loc, f"{where}: {first['msg']}" if where else first["msg"]) from None
 
 
-def _settings_of(lab: Lab, base: Settings, named: Sequence[tuple[str, Any]]) -> Settings:
+def _fields_of(lab: Lab, base: Fields, named: Sequence[tuple[str, Any]]) -> Fields:
     for name, axis in lab.axes.items():  # the registry's order (see AXES)
         for axis_name, value in named:
             if axis_name == name:
@@ -230,8 +237,8 @@ def _settings_of(lab: Lab, base: Settings, named: Sequence[tuple[str, Any]]) -> 
 
 def expand(definition: Definition) -> list[Network]:
     """Every network of the grid, cell by cell (the last axis fastest), each cell's seeds in turn; Invalid
-    naming the field for a value no network can take, a combination of values that makes no config, too many
-    networks or too much work."""
+    naming the field for a value no network can take, a combination of values that makes no config, or too
+    many networks (pieces.plan bounds the work)."""
     lab = LABS[definition.lab]
     names = [a.name for a in definition.axes]
     for k, name in enumerate(names):
@@ -247,28 +254,29 @@ def expand(definition: Definition) -> list[Network]:
     for k, a in enumerate(definition.axes):
         checked = [_checked_value(lab.axes[a.name], v, ("axes", k, "values", j)) for j, v in enumerate(a.values)]
         for j, v in enumerate(checked):  # each value alone on the base
-            _config(_settings_of(lab, base, [(a.name, v)]), ("axes", k, "values", j), lab)
+            _config(_fields_of(lab, base, [(a.name, v)]), ("axes", k, "values", j), lab)
         values.append(checked)
     networks = []
     for cell in itertools.product(*(range(len(v)) for v in values)):
         chosen = [(name, values[k][j]) for k, (name, j) in enumerate(zip(names, cell))]
-        settings = _settings_of(lab, base, chosen)
+        fields = _fields_of(lab, base, chosen)
         where = ", ".join(f"{name} {lab.axes[name].label_of(v)}" for name, v in chosen)
-        config = _config(settings, ("axes",), lab) if not chosen else _combination(lab, settings, where)
+        config = _config(fields, ("axes",), lab) if not chosen else _combination(lab, fields, where)
+        if config.seed + definition.seeds - 1 > MAX_SEED:
+            raise Invalid(("seeds",), f"the seeds from {config.seed} on pass the largest, {MAX_SEED}")
+        for k, name in enumerate(names):
+            if name in NO_DATA_AXES.get(config.dataset, ()):
+                raise Invalid(("axes", k, "name"), f"dataset {config.dataset} ignores {name}")
         for seed in range(definition.seeds):
             networks.append(Network(len(networks), cell, seed, config.model_copy(update={"seed": config.seed + seed})))
-    work = sum(work_of(n.config, definition.epochs) for n in networks)
-    if work > MAX_WORK:
-        raise Invalid(("epochs",), f"about {work:.2g} multiply-adds of training; at most {MAX_WORK:.2g} "
-                                   "(fewer epochs, seeds, values, points or units)")
     if definition.baselines and any(getattr(n.config, "regression", False) for n in networks):
         raise Invalid(("baselines",), "the classic baselines classify: not for a regression dataset")
     return networks
 
 
-def _combination(lab: Lab, settings: Settings, where: str) -> Config | ConvConfig:
+def _combination(lab: Lab, fields: Fields, where: str) -> Config | ConvConfig:
     try:
-        return _config(settings, ("axes",), lab)
+        return _config(fields, ("axes",), lab)
     except Invalid as error:
         raise Invalid(("axes",), f"{where}: {error}") from None
 
@@ -285,8 +293,7 @@ def work_of(config: Config | ConvConfig, epochs: int) -> float:
     fixed multiple of that)."""
     if isinstance(config, ConvConfig):
         return float(epochs) * _n_train_images(config) * convnet_work(config)
-    n_train = int(dataset_of(config).train.sum()) if config.dataset == "custom" else _n_train(config)
-    return float(epochs) * n_train * weights_of(config)
+    return float(epochs) * training_points_of(config) * weights_of(config)
 
 
 def convnet_work(config: ConvConfig) -> int:
@@ -304,9 +311,11 @@ def _n_train_images(config: ConvConfig) -> int:
     return min(config.train_images or full, full)
 
 
-def _n_train(config: Config) -> int:
-    n = config.num_samples
-    return min(max(int(round(n * config.train_fraction)), 1), n - 1)
+def training_points_of(config: Config) -> int:
+    """A playground config's training points, without making its data (but for drawn points)."""
+    if config.dataset == "custom":
+        return int(dataset_of(config).train.sum())
+    return training_points(config.num_samples, config.train_fraction)
 
 
 @dataclass(frozen=True)
@@ -333,5 +342,5 @@ MEASURES: dict[str, Measure] = {
     "final_gradient_ratio": Measure("first layer's gradient ÷ output layer's, at the end",
                                     lambda r: _ratio(r.final_gradient_norms), log=True),
 }
-CURVES = {"train_loss": "training loss", "test_loss": "test loss", "train_accuracy": "training accuracy",
-          "test_accuracy": "test accuracy"}  # NetworkResult's per-recorded-epoch fields
+# NetworkResult's per-recorded-epoch fields: the curves of the measures of those names, labelled alike.
+CURVES = {name: MEASURES[name].label for name in ("train_loss", "test_loss", "train_accuracy", "test_accuracy")}

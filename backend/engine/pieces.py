@@ -16,17 +16,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config import finite_or_none
+from .config import Config, finite_or_none
 from .convnet.config import ConvConfig
 from .convnet.images import DATASETS as IMAGES, ImageSet, subset
 from .data import Dataset
-from .experiment import CURVES, LABS, MEASURES, Definition, Network, expand, work_of
+from .experiment import (BASELINE_WORK, CURVES, LABS, MAX_NETWORK_WORK, MAX_WORK, MEASURES, Definition, Invalid,
+                         Network, expand, work_of)
 from .sweep import NetworkResult, dataset_of, group_configs, schedule_of, train_group
-from .sweep_program import Group
+from .sweep_program import MAX_PROGRAMS, Group
 
 CHUNK = 64  # networks one piece trains at most
 PIECE_WORK = 2e9  # work_of a piece at most, where fewer networks than CHUNK reach it: several seconds
-BASELINE_WORK = 2e5  # a baseline fit's work per training point, in work_of's multiply-adds (for the estimate only)
 DIGITS = 5  # significant digits a row's numbers keep: a plot needs fewer, and a row of many numbers stays small
 
 
@@ -37,8 +37,7 @@ class Piece:
 
     kind: str  # sweep | convnet | baselines
     group: Group | None
-    networks: tuple[Network, ...]
-    datasets: tuple[Dataset | ImageSet, ...]
+    networks: tuple[Network, ...]  # their data is made again when the piece runs: a queued plan stays small
     padding: int  # copies of the last network trained beside them, so that the group's pieces have one size
     work: float  # an estimate in work_of's units, for the time left
 
@@ -56,22 +55,44 @@ class Plan:
 
 def plan(definition: Definition, networks: Sequence[Network] | None = None) -> Plan:
     """An experiment's pieces: each group's networks in pieces of at most CHUNK, then the baselines, one piece
-    per distinct dataset (networks that differ only in their network share the baselines' fit)."""
+    per distinct dataset (networks that differ only in their network share the baselines' fit). Invalid, naming
+    the field, for more work, one network's or all of it, or more programs to compile than an experiment may
+    take."""
     networks = tuple(expand(definition) if networks is None else networks)
     if definition.lab == "convnet":
-        datasets = [images_of(n.config) for n in networks]
-        pieces = [Piece("convnet", None, (n,), (d,), 0, work_of(n.config, definition.epochs))
-                  for n, d in zip(networks, datasets)]
+        pieces = [Piece("convnet", None, (n,), 0, work_of(n.config, definition.epochs)) for n in networks]
+        programs = len({_convnet_program(n.config) for n in networks})
     else:
-        datasets = [dataset_of(n.config) for n in networks]
-        pieces = _sweep_pieces(definition, networks, datasets)
+        pieces = _sweep_pieces(definition, networks, [dataset_of(n.config) for n in networks])
+        programs = len({p.group for p in pieces})
     if definition.baselines:
-        first: dict[tuple, int] = {}
-        for i, n in enumerate(networks):
-            first.setdefault(_data_key(n), i)
-        pieces += [Piece("baselines", None, (networks[i],), (datasets[i],), 0, BASELINE_WORK * _n_train(datasets[i]))
-                   for i in first.values()]
+        first: dict[tuple, Network] = {}
+        for n in networks:
+            first.setdefault(_data_key(n), n)
+        pieces += [Piece("baselines", None, (n,), 0, BASELINE_WORK * _training_count(data_of(n.config)))
+                   for n in first.values()]
+    _check(definition, pieces, programs)
     return Plan(definition, networks, tuple(pieces))
+
+
+def _check(definition: Definition, pieces: list[Piece], programs: int) -> None:
+    if programs > MAX_PROGRAMS:
+        raise Invalid(("axes",), f"{programs} programs to compile (a few seconds each); at most {MAX_PROGRAMS}: "
+                                 "fewer values of the axes that change shapes or the data's size")
+    largest = max((p.work / (len(p.networks) + p.padding) for p in pieces if p.kind != "baselines"), default=0.0)
+    if largest > MAX_NETWORK_WORK:
+        raise Invalid(("epochs",), f"one network here is about {largest:.2g} multiply-adds of training; at most "
+                                   f"{MAX_NETWORK_WORK:.2g} (fewer epochs, points or units)")
+    work = sum(p.work for p in pieces)
+    if work > MAX_WORK:
+        raise Invalid(("epochs",), f"about {work:.2g} multiply-adds of training and fitting; at most {MAX_WORK:.2g} "
+                                   "(fewer epochs, seeds, values, points or units)")
+
+
+def _convnet_program(config: ConvConfig) -> tuple:
+    """What a ConvNet lab network's training program is made for: its network, batch and training images."""
+    return (tuple(config.conv_layers), tuple(config.dense_layers), config.activation, config.batch_size,
+            config.dataset, images_of(config).n_train)
 
 
 def images_of(config: ConvConfig) -> ImageSet:
@@ -79,21 +100,30 @@ def images_of(config: ConvConfig) -> ImageSet:
     return subset(IMAGES[config.dataset](config.seed), config.train_images)
 
 
-def _n_train(data: Dataset | ImageSet) -> int:
+def data_of(config: Config | ConvConfig) -> Dataset | ImageSet:
+    """A network's data: a ConvNet lab network's images, a playground network's points."""
+    return images_of(config) if isinstance(config, ConvConfig) else dataset_of(config)
+
+
+def _training_count(data: Dataset | ImageSet) -> int:
     return data.n_train if isinstance(data, ImageSet) else int(data.train.sum())
 
 
 def _sweep_pieces(definition: Definition, networks: tuple[Network, ...], datasets: list[Dataset]) -> list[Piece]:
     pieces = []
     for group, members in group_configs([n.config for n in networks], datasets=datasets).items():
-        most = max(work_of(networks[i].config, definition.epochs) for i in members)
-        count = math.ceil(len(members) / max(1, min(CHUNK, int(PIECE_WORK // max(most, 1.0)))))
+        each = definition.epochs * group.n_train * _weights(group)  # every network computes the deepest's layers
+        count = math.ceil(len(members) / max(1, min(CHUNK, int(PIECE_WORK // max(each, 1.0)))))
         size = math.ceil(len(members) / count)
         for start in range(0, len(members), size):
             part = members[start:start + size]
-            pieces.append(Piece("sweep", group, tuple(networks[i] for i in part), tuple(datasets[i] for i in part),
-                                size - len(part), sum(work_of(networks[i].config, definition.epochs) for i in part)))
+            pieces.append(Piece("sweep", group, tuple(networks[i] for i in part), size - len(part), size * each))
     return pieces
+
+
+def _weights(group: Group) -> int:
+    """The weights each network of a group's program computes: the deepest network's (sweep.py)."""
+    return sum(count * fan_in * fan_out for count, fan_in, fan_out in group.stacks)
 
 
 def _data_key(network: Network) -> tuple:
@@ -106,11 +136,11 @@ def _data_key(network: Network) -> tuple:
 def run_piece(plan: Plan, piece: Piece) -> list[dict]:
     """Do one piece; its rows."""
     if piece.kind == "baselines":
-        return baseline_rows(plan, piece.networks[0], piece.datasets[0])
+        return baseline_rows(plan, piece.networks[0], data_of(piece.networks[0].config))
     if piece.kind == "convnet":
         return [network_row(piece.networks[0], train_convnet(piece.networks[0].config, plan.definition))]
     configs = [n.config for n in piece.networks] + [piece.networks[-1].config] * piece.padding
-    datasets = list(piece.datasets) + [piece.datasets[-1]] * piece.padding
+    datasets = [dataset_of(c) for c in configs]
     d = plan.definition
     results = train_group(piece.group, configs, d.epochs, d.record, datasets)
     return [network_row(n, r) for n, r in zip(piece.networks, results)]
@@ -173,5 +203,6 @@ def baseline_rows(plan: Plan, network: Network, data: Dataset | ImageSet) -> lis
         registry, fits = BASELINES, fit_baselines(network.config, dataset=data)
     return [{"index": len(plan.networks) + network.index * len(registry) + k, "cell": cell, "seed": network.seed,
              "model": fit.method, "config": network.config.model_dump(mode="json"), "params": fit.params,
+             "seconds": round(fit.seconds, 3),
              "measures": {"test_accuracy": _number(fit.test_accuracy), "train_accuracy": _number(fit.train_accuracy)}}
             for k, fit in enumerate(fits)]

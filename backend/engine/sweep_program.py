@@ -233,7 +233,7 @@ def train_networks(net: Networks, schedule: jax.Array, *, group: Group) -> Outco
     return Outcome(table, activations(group, net, net.layers))
 
 
-MAX_PROGRAMS = 16  # compiled sweep programs kept in memory: the lessons' programs all fit (bench/lessons.py)
+MAX_PROGRAMS = 16  # compiled sweep programs kept in memory, and compiled by one experiment at most: the lessons' all fit
 
 
 def forget_programs(keep: int = MAX_PROGRAMS) -> bool:

@@ -142,3 +142,17 @@ def test_importing_the_module_leaves_scikit_learn_unloaded():
     root = Path(__file__).resolve().parents[2]
     run = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True)
     assert run.stdout == "False\n"
+
+
+def test_the_image_baselines_fit_the_pixels_of_exactly_the_networks_images():
+    from backend.engine.baselines import IMAGE_BASELINES, IMAGE_GAMMA, fit_image_baselines
+    from backend.engine.convnet.images import digits, subset
+
+    images = subset(digits(0), 200)
+    results = fit_image_baselines(images, seed=0)
+    assert [r.method for r in results] == list(IMAGE_BASELINES)
+    for result in results:  # ten classes: chance is a tenth
+        assert result.test_accuracy >= 0.8 and result.train_accuracy >= result.test_accuracy - 0.05, result
+    svm = next(r for r in results if r.method == "svm_pixels")
+    assert svm.params["gamma"] in IMAGE_GAMMA
+    assert [r.test_accuracy for r in fit_image_baselines(images, seed=0)] == [r.test_accuracy for r in results]

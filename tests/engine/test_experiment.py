@@ -8,7 +8,7 @@ import pytest
 
 from backend.engine import experiment as ex
 from backend.engine.baselines import BASELINES
-from backend.engine.config import Config
+from backend.engine.config import MAX_SEED, Config
 from backend.engine.data import make_dataset
 from backend.engine.experiment import AxisValues, Definition, Invalid, expand
 from backend.engine.lessons import LESSONS
@@ -71,10 +71,20 @@ def test_a_variant_sets_its_settings_together():
     ([("depth", range(10)), ("width", range(1, 11))], {"seeds": 11}, ("seeds",)),
     ([("width", [16]), ("depth", [10])], {"seeds": 20, "epochs": 5000, "base": Config(num_samples=2000)}, ("epochs",)),
     ([("dataset", ["circle", "plane"])], {"baselines": True}, ("baselines",)),
+    ([("depth", [10**400])], {}, ("axes", 0, "values", 0)),  # JSON allows it; a float does not
+    ([("learning_rate", [-10**400])], {}, ("axes", 0, "values", 0)),
+    ([], {"seeds": 2, "base": Config(seed=MAX_SEED)}, ("seeds",)),
+    ([("noise", [0, 10])], {"base": Config(dataset="custom", custom_points=[[0, 0, 1], [1, 1, -1]])}, ("axes", 0, "name")),
+    ([("depth", [10]), ("width", [16])], {"seeds": 1, "epochs": 5000, "base": Config(num_samples=2000, train_fraction=0.9)},
+     ("epochs",)),  # one network too long to train in one piece
+    ([("noise", range(12))], {"seeds": 20, "epochs": 0, "baselines": True, "base": Config(num_samples=2000,
+                                                                                      train_fraction=0.9)},
+     ("epochs",)),  # nothing to train, but 240 grid searches on 1,800 points
+    ([("train_size", range(30, 39)), ("width", [2, 3])], {"seeds": 1, "epochs": 1}, ("axes",)),  # 18 programs
 ])
 def test_a_definition_no_network_can_take_is_refused_naming_the_field(axes, fields, loc):
     with pytest.raises(Invalid) as refused:
-        expand(definition(*axes, **fields))
+        plan(definition(*axes, **fields))
     assert refused.value.loc == loc
     assert str(refused.value)
 

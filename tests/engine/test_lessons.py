@@ -6,6 +6,7 @@ from collections import defaultdict
 import numpy as np
 import pytest
 
+from backend.engine.convnet.images import digits
 from backend.engine.lessons import LESSON
 from backend.engine.pieces import plan, run_piece
 
@@ -34,7 +35,7 @@ def values_of(lesson_id: str, axis: int) -> list:
 def test_a_line_cannot_draw_a_circle():
     accuracy = by_cell(run("linear-circles"), "test_accuracy")
     raw, squares, hidden = (accuracy[(k,)] for k in range(3))
-    assert raw.max() <= 0.75, raw
+    assert raw.mean() <= CHANCE and raw.max() <= 0.75, raw
     assert squares.min() >= 0.95, squares
     assert hidden.mean() >= 0.95, hidden
 
@@ -48,8 +49,8 @@ def test_the_vanishing_gradient():
     assert ratio[at(sigmoid, 8)].max() < 1e-3, ratio[at(sigmoid, 8)]
     assert ratio[at(relu, 8)].min() > 1e-2, ratio[at(relu, 8)]
     for depth in depths:
-        for kept in (tanh, relu):  # "within a few times the output layer's": the geometric mean above a tenth
-            assert np.exp(np.log(ratio[at(kept, depth)]).mean()) > 0.1, (kept, depth, ratio[at(kept, depth)])
+        for kept in (tanh, relu):  # "within a factor of ten of the output layer's" (the geometric mean)
+            assert 0.1 < np.exp(np.log(ratio[at(kept, depth)]).mean()) < 10, (kept, depth, ratio[at(kept, depth)])
             assert np.median(accuracy[at(kept, depth)]) >= 0.95, (kept, depth, accuracy[at(kept, depth)])
         if depth >= 4:
             assert accuracy[at(sigmoid, depth)].mean() <= CHANCE, (depth, accuracy[at(sigmoid, depth)])
@@ -69,8 +70,8 @@ def test_initial_weights_can_start_terribly_far_off():
     assert accuracy[(scales.index(10.0),)].mean() <= CHANCE, accuracy[(scales.index(10.0),)]
     small = [r for r in rows if r["cell"] == [scales.index(0.01)]]
     large = [r for r in rows if r["cell"] == [scales.index(10.0)]]
-    for row in small:  # every hidden layer's activations start near zero: within ±0.1, the two middle bins
-        histogram = np.array(row["activations"]["histogram"])[:-1]
+    for row in small:  # every layer's activations start near zero: within ±0.1, the two middle bins
+        histogram = np.array(row["activations"]["histogram"])
         middle = histogram.shape[1] // 2
         assert histogram[:, middle - 1:middle + 1].sum(axis=1).min() >= 0.9
     for row in large:  # and saturated at ten times the scale: most slopes flat in every hidden layer
@@ -99,12 +100,14 @@ def test_more_data_the_deep_network_keeps_improving_and_the_linear_models_do_not
     network = by_cell(more_data, "test_accuracy")
     mean = lambda variant, size: network[(sizes.index(size), variant)].mean()
     largest, smallest = sizes[-1], sizes[0]
-    assert mean(deep, largest) >= 0.95 and mean(deep, largest) - mean(deep, smallest) >= 0.3
+    assert mean(deep, largest) >= 0.98 and mean(deep, largest) - mean(deep, smallest) >= 0.3
+    deep_means = [mean(deep, size) for size in sizes]
+    assert all(b >= a - 0.01 for a, b in zip(deep_means, deep_means[1:])), deep_means  # more points: no worse
     assert mean(shallow, largest) < mean(deep, largest) - 0.03
     assert mean(shallow, 150) < mean(deep, 150) - 0.15  # "far more slowly"
     for model in ("logistic_raw", "logistic_features"):
         linear = by_cell(more_data, "test_accuracy", model)
-        assert all(linear[(sizes.index(size), None)].mean() <= 0.7 for size in sizes), (model, linear)
+        assert all(linear[(sizes.index(size), None)].mean() <= CHANCE for size in sizes), (model, linear)
         assert mean(deep, largest) > linear[(sizes.index(largest), None)].max()
 
 
@@ -112,7 +115,7 @@ def test_more_data_the_kernel_and_the_neighbours_improve_as_fast(more_data):
     sizes = values_of("more-data", 0)
     deep = by_cell(more_data, "test_accuracy")
     for model in ("svm_rbf", "knn"):
-        fitted = by_cell(more_data, "test_accuracy", model)
+        fitted = by_cell(more_data, "test_accuracy", model)  # the spiral's, on x₁, x₂
         for size in sizes[2:]:  # from 150 points on, within a few points of the deep network or better
             assert fitted[(sizes.index(size), None)].mean() >= deep[(sizes.index(size), 1)].mean() - 0.05
 
@@ -120,12 +123,15 @@ def test_more_data_the_kernel_and_the_neighbours_improve_as_fast(more_data):
 def test_more_digits_the_convnet_improves_and_meets_the_classic_methods():
     rows = run("more-digits")
     sizes = values_of("more-digits", 0)
-    convnet = {size: by_cell(rows, "test_accuracy")[(k,)].mean() for k, size in enumerate(sizes)}
-    fitted = {model: {size: by_cell(rows, "test_accuracy", model)[(k,)].mean() for k, size in enumerate(sizes)}
-              for model in ("logistic_pixels", "svm_rbf", "knn")}
+    convnet = {size: by_cell(rows, "test_accuracy")[(k, 0)].mean() for k, size in enumerate(sizes)}
+    fitted = {model: {size: by_cell(rows, "test_accuracy", model)[(k, None)].mean() for k, size in enumerate(sizes)}
+              for model in ("logistic_pixels", "svm_pixels", "knn_pixels")}
+    assert sizes[-1] == digits(0).n_train  # "all 1,437"
     assert list(convnet.values()) == sorted(convnet.values()), convnet  # better with every size
     assert 0.5 <= convnet[sizes[0]] <= 0.7 and convnet[sizes[-1]] >= 0.97, convnet
-    assert all(fitted["svm_rbf"][size] > convnet[size] for size in sizes[:2]), (fitted["svm_rbf"], convnet)
-    for model in ("svm_rbf", "knn"):
+    for model, accuracy in fitted.items():  # "the classic methods on the pixels improve too"
+        assert list(accuracy.values()) == sorted(accuracy.values()), (model, accuracy)
+    assert all(fitted["svm_pixels"][size] > convnet[size] for size in sizes[:2]), (fitted["svm_pixels"], convnet)
+    for model in ("svm_pixels", "knn_pixels"):
         assert abs(fitted[model][sizes[-1]] - convnet[sizes[-1]]) <= 0.01, (model, fitted[model], convnet)
-    assert fitted["logistic_pixels"][sizes[-1]] < min(convnet[sizes[-1]], fitted["svm_rbf"][sizes[-1]])
+    assert fitted["logistic_pixels"][sizes[-1]] < min(convnet[sizes[-1]], fitted["svm_pixels"][sizes[-1]])

@@ -7,7 +7,7 @@ Pixels are float32 in [0, 1] (a digit's 0–16 grey levels divided by 16), image
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Callable
 
 import numpy as np
@@ -21,6 +21,7 @@ DIGIT_LEVELS = 16  # a digit's pixel counts the inked pixels of a 4 × 4 block o
 SHAPES_SIDE = 16  # pixels a side of a generated shape image
 SHAPES_COUNT = 2000  # generated images per shapes dataset
 SHAPES_NOISE = 0.15  # standard deviation of the pixel noise added to a shape
+SHAPE_SEEDS_KEPT = 8  # seeds whose shapes stay made (2 MB each): an experiment over seeds must not keep them all
 DRAWING_SIDE = 8  # a drawing is prepared as the digits were: 8 × 8
 DIRECTIONS = ((0, 1), (0, -1), (1, 0), (-1, 0))  # (rows, columns) of a shift right, left, down, up
 
@@ -113,7 +114,7 @@ def shapes(seed: int) -> ImageSet:
     return _shapes(seed)
 
 
-@cache
+@lru_cache(maxsize=SHAPE_SEEDS_KEPT)
 def _shapes(seed: int) -> ImageSet:
     rng = np.random.default_rng(seed)
     labels = np.arange(SHAPES_COUNT) % len(SHAPES)  # balanced classes

@@ -1,8 +1,8 @@
 // @ts-check
 /**
  * From an experiment's rows to what one plot shows, as docs/experiments.md defines the plot kinds: the rows
- * grouped by series key, and for each key the mean, lowest and highest over its rows at each x. Pure: no
- * drawing here (plot.js draws), so the CSV a plot offers is exactly what it draws.
+ * grouped by series key, and for each key the mean (geometric on a log axis), lowest and highest over its rows
+ * at each x. Pure: no drawing here (plot.js draws), so the CSV a plot offers is exactly what it draws.
  */
 
 /**
@@ -73,10 +73,20 @@ function usable(v, log = false) {
 }
 
 /**
- * Values gathered per panel, key and x position, then reduced to lines.
- * @param {number} panels @param {number} positions
+ * The mean of values: on a log axis the geometric mean (values spread over decades would put the arithmetic
+ * one above most of them; the lessons' tests take the geometric mean too).
+ * @param {number[]} values @param {boolean} log
  */
-function gatherer(panels, positions) {
+function mean(values, log) {
+  if (log) return Math.exp(values.reduce((s, x) => s + Math.log(x), 0) / values.length);
+  return values.reduce((s, x) => s + x, 0) / values.length;
+}
+
+/**
+ * Values gathered per panel, key and x position, then reduced to lines (geometric means on a log axis).
+ * @param {number} panels @param {number} positions @param {boolean} [log]
+ */
+function gatherer(panels, positions, log = false) {
   /** @type {Map<string, {order: number[], values: number[][][]}>} */
   const keys = new Map();
   return {
@@ -98,7 +108,7 @@ function gatherer(panels, positions) {
           const at = e.values[p];
           return {
             key,
-            mean: at.map((v) => (v.length ? v.reduce((s, x) => s + x, 0) / v.length : null)),
+            mean: at.map((v) => (v.length ? mean(v, log) : null)),
             min: at.map((v) => (v.length ? Math.min(...v) : null)),
             max: at.map((v) => (v.length ? Math.max(...v) : null)),
             count: at.map((v) => v.length),
@@ -133,7 +143,7 @@ function measurePlot(spec, rows, context) {
     x = axis.values.map((_, i) => i);
     slot = x;
   }
-  const gather = gatherer(1, x.length);
+  const gather = gatherer(1, x.length, spec.log_y);
   for (const row of rows) {
     const value = row.measures?.[spec.y ?? ""];
     if (!usable(value, spec.log_y)) continue;
@@ -159,7 +169,7 @@ function curvePlot(spec, rows, context) {
   const x = [...new Set(recorded.flatMap((r) => /** @type {number[]} */ (r.epochs)))]
     .filter((e) => usable(e, spec.log_x)).sort((a, b) => a - b);
   const position = new Map(x.map((e, i) => [e, i]));
-  const gather = gatherer(1, x.length);
+  const gather = gatherer(1, x.length, spec.log_y);
   for (const row of recorded) {
     const key = keyOf(row, spec.series, context);
     const values = /** @type {(number | null)[]} */ (row.curves?.[name]);
