@@ -108,7 +108,9 @@ BOUND_KEYWORDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", 
 
 
 def bounds_of(schema: dict) -> dict:
-    """The bounds in one JSON Schema, its items' included."""
+    """The bounds in one JSON Schema, its items' included, and those of a nullable field's value."""
+    if "anyOf" in schema:
+        return {k: v for branch in schema["anyOf"] for k, v in bounds_of(branch).items()}
     found = {key: schema[key] for key in BOUND_KEYWORDS if key in schema}
     items = bounds_of(schema["items"]) if "items" in schema else {}
     return {**found, "items": items} if items else found

@@ -135,7 +135,7 @@ CONVNET_AXES: dict[str, Axis] = {
     **{name: AXES[name] for name in _SHARED[:1]},
     "dataset": Axis("images", "choice", _set("dataset"), tuple(images.DATASETS), data=True),
     "train_size": Axis("training images", "int", _set("train_images"),
-                       bounds=_bounds("train_images", CONVNET_BOUNDS) | {"minimum": images.MIN_TRAIN_IMAGES},
+                       bounds=_bounds("train_images", CONVNET_BOUNDS),
                        log=True, data=True),
     **{name: AXES[name] for name in _SHARED[1:]},
     "batch_size": Axis("batch size", "int", _set("batch_size"),

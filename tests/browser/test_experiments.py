@@ -189,6 +189,26 @@ def test_a_network_opens_in_the_playground_with_its_settings(experiments, errors
     assert errors == []
 
 
+def test_a_digits_network_opens_in_the_convnet_lab_on_its_training_images(experiments, errors):
+    card = lesson_card(experiments, "more-digits")
+    card.locator("button.run").click()
+    wait_for_progress(card)  # the first networks: 20 training images
+    card.locator(".watch select").select_option("[0,0]")
+    link = card.locator(".watch a")
+    expect(link).to_have_attribute("href", re.compile(r"^/convnet\.html\?.*train_images=20"))
+    card.locator("button.cancel").click()
+    with experiments.context.expect_page() as opened:
+        link.click()
+    lab = opened.value
+    lab.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
+    lab.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    expect(lab.locator("#connection")).to_have_attribute("data-state", "live", timeout=FIRST_PIECE_MS)
+    expect(lab.locator("#train-images")).to_have_value("20")
+    lab.locator("#train-images").select_option("")  # all of them again: a new network on every image
+    expect(lab).not_to_have_url(re.compile("train_images"))
+    assert errors == []
+
+
 def test_a_reload_shows_the_experiment_again(experiments, errors):
     card = lesson_card(experiments, "width")
     card.locator("button.run").click()
