@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ..engine.experiment import LABS, Definition
-from ..engine.pieces import Plan, run_piece
+from ..engine.pieces import Piece, Plan, run_piece
 from ..engine.sweep_program import forget_programs
 
 KEEP_SECONDS = 3600.0  # an experiment that ended stays this long for its results
@@ -171,14 +171,13 @@ class Laboratory:
                     if experiment.cancelled.is_set():
                         break
                     start = time.monotonic()
-                    rows = await loop.run_in_executor(self.lane, run_piece, the_plan, piece)
+                    encoded = await loop.run_in_executor(self.lane, _encoded_rows, the_plan, piece)
                     took = time.monotonic() - start
                     experiment.seconds_working += took
                     experiment.quickest = min(experiment.quickest, took)
                     experiment.pieces_done += 1
                     experiment.work_done += piece.work
                     experiment.done += len(piece.networks) if piece.kind != "baselines" else 0
-                    encoded = [json.dumps(row, allow_nan=False) for row in rows]
                     experiment.rows += encoded
                     experiment.tell({"type": "rows", "rows": encoded})
                     experiment.tell(status_message(self, experiment))
@@ -204,6 +203,11 @@ class Laboratory:
             if experiment.task is not None:
                 experiment.task.cancel()
         self.lane.shutdown(wait=False, cancel_futures=True)
+
+
+def _encoded_rows(plan: Plan, piece: Piece) -> list[str]:
+    """A piece's rows as JSON, on the lane: encoding a piece of many rows would hold up the event loop."""
+    return [json.dumps(row, allow_nan=False) for row in run_piece(plan, piece)]
 
 
 def status_message(lab: Laboratory, e: Experiment) -> dict:

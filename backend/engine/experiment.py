@@ -150,9 +150,18 @@ class Lab:
 
     config: type[BaseModel]
     axes: dict[str, Axis]
+    data: tuple[str, ...]  # the config fields that make a network's data: networks alike in them share it
+
+    def changes_data(self, axis: AxisValues) -> bool:
+        """Whether an axis's values make different data: a data axis, or a variant that sets a data field."""
+        return self.axes[axis.name].data or (
+            self.axes[axis.name].kind == "variant" and any(set(v["settings"]) & set(self.data) for v in axis.values))
 
 
-LABS = {"playground": Lab(Config, AXES), "convnet": Lab(ConvConfig, CONVNET_AXES)}
+LABS = {
+    "playground": Lab(Config, AXES, ("dataset", "noise", "num_samples", "train_fraction", "custom_points", "seed")),
+    "convnet": Lab(ConvConfig, CONVNET_AXES, ("dataset", "train_images", "seed")),
+}
 
 
 class AxisValues(BaseModel):

@@ -68,7 +68,7 @@ def plan(definition: Definition, networks: Sequence[Network] | None = None) -> P
     if definition.baselines:
         first: dict[tuple, Network] = {}
         for n in networks:
-            first.setdefault(_data_key(n), n)
+            first.setdefault(_data_key(definition, n), n)
         pieces += [Piece("baselines", None, (n,), 0, BASELINE_WORK * _training_count(data_of(n.config)))
                    for n in first.values()]
     _check(definition, pieces, programs)
@@ -126,11 +126,9 @@ def _weights(group: Group) -> int:
     return sum(count * fan_in * fan_out for count, fan_in, fan_out in group.stacks)
 
 
-def _data_key(network: Network) -> tuple:
-    c = network.config
-    if isinstance(c, ConvConfig):
-        return c.dataset, c.train_images, c.seed
-    return c.dataset, c.noise, c.num_samples, c.train_fraction, c.seed, tuple(map(tuple, c.custom_points))
+def _data_key(definition: Definition, network: Network) -> str:
+    """What a network's data is made from: networks with one key share their data and its baselines."""
+    return repr([getattr(network.config, name) for name in LABS[definition.lab].data])
 
 
 def run_piece(plan: Plan, piece: Piece) -> list[dict]:
@@ -196,7 +194,7 @@ def baseline_rows(plan: Plan, network: Network, data: Dataset | ImageSet) -> lis
     from .baselines import BASELINES, IMAGE_BASELINES, fit_baselines, fit_image_baselines  # scikit-learn
 
     lab = LABS[plan.definition.lab]
-    cell = [j if lab.axes[a.name].data else None for a, j in zip(plan.definition.axes, network.cell)]
+    cell = [j if lab.changes_data(a) else None for a, j in zip(plan.definition.axes, network.cell)]
     if isinstance(data, ImageSet):
         registry, fits = IMAGE_BASELINES, fit_image_baselines(data, network.config.seed)
     else:

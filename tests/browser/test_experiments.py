@@ -75,6 +75,17 @@ def fill_custom(page, values: str = "1, 2", seeds: str = "2", epochs: str = "20"
     return card
 
 
+def opened_live(page, link, errors):
+    """The lab page a link opens in a new tab, its errors collected, once its stream is live."""
+    with page.context.expect_page() as opened:
+        link.click()
+    lab = opened.value
+    lab.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
+    lab.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    expect(lab.locator("#connection")).to_have_attribute("data-state", "live", timeout=FIRST_PIECE_MS)
+    return lab
+
+
 def test_a_card_for_each_lesson_the_server_serves(experiments, errors):
     options = experiments.request.get(f"{experiments.base_url}/api/experiments/options").json()
     cards = experiments.locator("article.lesson")
@@ -177,12 +188,7 @@ def test_a_network_opens_in_the_playground_with_its_settings(experiments, errors
     card.locator(".watch select").select_option("[1,1]")  # 3 hidden layers, the second activation
     link = card.locator(".watch a")
     expect(link).to_have_attribute("href", re.compile(r"^/\?.*hidden_layers=4,4,4"))
-    with experiments.context.expect_page() as opened:
-        link.click()
-    playground = opened.value
-    playground.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
-    playground.on("pageerror", lambda e: errors.append(f"page error: {e}"))
-    expect(playground.locator("#connection")).to_have_attribute("data-state", "live", timeout=FIRST_PIECE_MS)
+    playground = opened_live(experiments, link, errors)
     expect(playground.locator("#hidden-count")).to_have_text("3 hidden layers")
     expect(playground.locator("#activation")).to_have_value(activation)
     expect(playground.locator("#seed")).to_have_value("0")
@@ -197,12 +203,7 @@ def test_a_digits_network_opens_in_the_convnet_lab_on_its_training_images(experi
     link = card.locator(".watch a")
     expect(link).to_have_attribute("href", re.compile(r"^/convnet\.html\?.*train_images=20"))
     card.locator("button.cancel").click()
-    with experiments.context.expect_page() as opened:
-        link.click()
-    lab = opened.value
-    lab.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
-    lab.on("pageerror", lambda e: errors.append(f"page error: {e}"))
-    expect(lab.locator("#connection")).to_have_attribute("data-state", "live", timeout=FIRST_PIECE_MS)
+    lab = opened_live(experiments, link, errors)
     expect(lab.locator("#train-images")).to_have_value("20")
     lab.locator("#train-images").select_option("")  # all of them again: a new network on every image
     expect(lab).not_to_have_url(re.compile("train_images"))

@@ -165,3 +165,18 @@ def test_compiled_sweep_programs_are_dropped_beyond_the_limit():
     assert held >= 2
     assert not forget_programs(keep=held) and train_networks._cache_size() == held
     assert forget_programs(keep=held - 1) and train_networks._cache_size() == 0
+
+
+def test_a_variant_that_changes_the_data_keeps_its_place_in_the_baselines_cells():
+    noisy = [{"label": "clean", "settings": {"noise": 0}}, {"label": "noisy", "settings": {"noise": 30}}]
+    shapes = [{"label": "small", "settings": {"hidden_layers": [2]}}, {"label": "large", "settings": {"hidden_layers": [8]}}]
+    d = definition(("variant", noisy), ("width", [2, 4]), seeds=1, epochs=0, baselines=True)
+    the_plan = plan(d)
+    baselines = [p for p in the_plan.pieces if p.kind == "baselines"]
+    assert len(baselines) == 2  # one dataset per noise, shared by both widths
+    rows = [r for p in baselines for r in run_piece(the_plan, p)]
+    assert {tuple(r["cell"]) for r in rows} == {(0, None), (1, None)}
+    d = definition(("variant", shapes), seeds=1, epochs=0, baselines=True)
+    the_plan = plan(d)
+    [piece] = [p for p in the_plan.pieces if p.kind == "baselines"]  # the network changes, not the data
+    assert {tuple(r["cell"]) for r in run_piece(the_plan, piece)} == {(None,)}

@@ -1,7 +1,7 @@
 // @ts-check
 /**
- * Running one experiment on a card: Run and Cancel, the progress bar, the server's refusals, the plots filling
- * in as rows arrive, the full results' link and "watch a network". A lesson's card and the custom sweep's each
+ * Running one experiment on a card: Run and Cancel, the server's refusals, the plots filling in as rows arrive,
+ * the full results' link and "watch a network" (the progress bar is progress.js's). A lesson's card and the custom sweep's each
  * hold one; what Run starts comes from the card (its `plan`).
  */
 import { ApiError } from "../api.js";
@@ -10,6 +10,7 @@ import { follow } from "./follow.js";
 import { make } from "./make.js";
 import { createWatch } from "./playground.js";
 import { createPlot } from "./plot.js";
+import { createProgress } from "./progress.js";
 import { plotData } from "./series.js";
 
 /**
@@ -23,22 +24,6 @@ import { plotData } from "./series.js";
  * @property {string} [label]  the Run button's words
  */
 
-/** Seconds as a person reads them. @param {number} seconds */
-function duration(seconds) {
-  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
-  const minutes = Math.floor(seconds / 60);
-  return `${minutes} min ${Math.round(seconds - 60 * minutes)} s`;
-}
-
-/** What a status says of the progress. @param {import("./api.js").Status} status */
-function progressText(status) {
-  const parts = [`${status.done} / ${status.networks} networks`];
-  if (status.status === "queued" && status.queue_position) parts.push(`${status.queue_position} ahead in the queue`);
-  if (status.status === "running" && status.eta_seconds !== null && status.eta_seconds !== undefined) parts.push(`about ${duration(status.eta_seconds)} left`);
-  if (ENDED.has(status.status) && status.elapsed_seconds) parts.push(`took ${duration(status.elapsed_seconds)}`);
-  return parts.join(" · ");
-}
-
 /** The server's refusal in words. @param {unknown} error */
 export function refusal(error) {
   if (!(error instanceof ApiError)) return `The server could not be reached (${/** @type {Error} */ (error).message}).`;
@@ -51,17 +36,14 @@ export function refusal(error) {
 export function createRun(setup) {
   const runButton = make("button", { type: "button", className: "run", textContent: setup.label ?? "Run" });
   const cancelButton = make("button", { type: "button", className: "cancel", textContent: "Cancel", hidden: true });
-  const bar = make("progress", { max: 1, value: 0, ariaLabel: "Networks trained" });
-  const phase = make("span", { className: "phase", role: "status" });
-  const counts = make("span", { className: "counts" });
-  const progress = make("div", { className: "progress", hidden: true }, bar, make("p", {}, phase, " ", counts));
+  const progress = createProgress();
   const problem = make("p", { className: "problem", role: "alert", hidden: true });
   const plots = make("div", { className: "plots" });
   const results = make("a", { className: "results", textContent: "all results (CSV)", download: "" });
   const watch = createWatch();
   const links = make("div", { className: "run-links", hidden: true }, results, watch.element);
   const element = make("div", { className: "run-part", data: { status: "idle" } },
-    make("div", { className: "run-controls" }, runButton, cancelButton), progress, problem, links, plots);
+    make("div", { className: "run-controls" }, runButton, cancelButton), progress.element, problem, links, plots);
 
   /** @type {ReturnType<typeof createPlot>[]} */
   let figures = [];
@@ -95,11 +77,7 @@ export function createRun(setup) {
     status = next;
     const ended = ENDED.has(next.status);
     element.dataset.status = next.status;
-    progress.hidden = false;
-    bar.max = Math.max(1, next.networks);
-    bar.value = next.done;
-    phase.textContent = next.status;
-    counts.textContent = progressText(next);
+    progress.show(next);
     runButton.disabled = !ended;
     cancelButton.hidden = ended;
     cancelButton.disabled = false;
