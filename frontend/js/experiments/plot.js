@@ -196,5 +196,6 @@ export function createPlot(spec) {
 /** What a plot's lines and bands are. @param {import("./api.js").PlotSpec} spec */
 function notes(spec) {
   if (spec.kind === "histogram") return "Each line: the mean over seeds of the share of a layer's activations in each bin, at initialisation.";
-  return "Each line: the mean over seeds; its band: the lowest to the highest.";
+  const mean = spec.log_y ? "the geometric mean over seeds" : "the mean over seeds";
+  return `Each line: ${mean}; its band: the lowest to the highest.`;
 }
