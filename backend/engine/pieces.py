@@ -11,7 +11,6 @@ padded network costs less than a second compile.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,12 +52,12 @@ class Plan:
         return sum(p.work for p in self.pieces)
 
 
-def plan(definition: Definition, networks: Sequence[Network] | None = None) -> Plan:
+def plan(definition: Definition) -> Plan:
     """An experiment's pieces: each group's networks in pieces of at most CHUNK, then the baselines, one piece
     per distinct dataset (networks that differ only in their network share the baselines' fit). Invalid, naming
     the field, for more work, one network's or all of it, or more programs to compile than an experiment may
     take."""
-    networks = tuple(expand(definition) if networks is None else networks)
+    networks = tuple(expand(definition))
     if definition.lab == "convnet":
         pieces = [Piece("convnet", None, (n,), 0, work_of(n.config, definition.epochs)) for n in networks]
         programs = len({_convnet_program(n.config) for n in networks})
