@@ -18,6 +18,7 @@ import os
 import secrets
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -27,6 +28,7 @@ from ..engine.sweep_program import forget_programs
 
 KEEP_SECONDS = 3600.0  # an experiment that ended stays this long for its results
 MAX_KEPT = 32  # ended experiments kept at most; the oldest go first
+MAX_KEPT_PER_CLIENT = 8  # one client's ended experiments kept at most, so that one client cannot push out the rest
 LOWEST_PRIORITY = 19  # the lane's threads' niceness
 ENDED = ("finished", "cancelled", "failed")
 log = logging.getLogger("layerlab")
@@ -150,12 +152,18 @@ class Laboratory:
                 experiment.task.cancel()
 
     def forget_old(self) -> None:
-        """Drop ended experiments past KEEP_SECONDS, and the oldest beyond MAX_KEPT."""
+        """Drop ended experiments past KEEP_SECONDS, then each client's oldest beyond MAX_KEPT_PER_CLIENT, then
+        the oldest beyond MAX_KEPT."""
         now = time.monotonic()
-        ended = sorted((e for e in self.experiments.values() if e.status in ENDED), key=lambda e: e.ended or 0.0)
-        for index, e in enumerate(ended):
-            if now - (e.ended or now) > KEEP_SECONDS or index < len(ended) - MAX_KEPT:
+        newest_first = sorted((e for e in self.experiments.values() if e.status in ENDED),
+                              key=lambda e: e.ended or 0.0, reverse=True)
+        kept, per_client = 0, Counter()
+        for e in newest_first:
+            per_client[e.client] += 1
+            if now - (e.ended or now) > KEEP_SECONDS or per_client[e.client] > MAX_KEPT_PER_CLIENT or kept >= MAX_KEPT:
                 del self.experiments[e.id]
+            else:
+                kept += 1
 
     async def _run(self, experiment: Experiment) -> None:
         loop = asyncio.get_running_loop()

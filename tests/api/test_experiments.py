@@ -214,3 +214,23 @@ def test_a_convnet_experiment_trains_the_labs_networks_beside_the_baselines(clie
 def test_a_bad_convnet_definition_is_a_422_naming_the_field(client, body, loc):
     reply = client.post("/api/experiments", json=body)
     assert reply.status_code == 422 and reply.json()["detail"][0]["loc"] == loc
+
+
+def test_one_client_keeps_so_many_ended_experiments_and_cannot_push_out_anothers(client_with):
+    from backend.api.laboratory import MAX_KEPT_PER_CLIENT
+
+    tiny = {"seeds": 1, "epochs": 0}
+    # TestClient's peer is "testclient": trusted as a proxy, it names another client in X-Forwarded-For.
+    with client_with(trusted_proxies="testclient") as client:
+        other = client.post("/api/experiments", json=tiny, headers={"x-forwarded-for": "127.0.0.2"}).json()
+        status_when(client, other["id"], ("finished",))
+        lab = client.app.state.laboratory
+        assert {e.client for e in lab.experiments.values()} == {"127.0.0.2"}
+        mine = []
+        for _ in range(MAX_KEPT_PER_CLIENT + 2):
+            made = client.post("/api/experiments", json=tiny).json()
+            status_when(client, made["id"], ("finished",))
+            mine.append(made)
+        lab.forget_old()
+        assert client.get(other["url"]).status_code == 200
+        assert [client.get(m["url"]).status_code for m in mine] == [404] * 2 + [200] * MAX_KEPT_PER_CLIENT
