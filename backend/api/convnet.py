@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from ..engine.config import bounds_of
 from ..engine.convnet import export, layerview
-from ..engine.convnet.config import BATCH_SIZES, ConvConfig
+from ..engine.convnet.config import BATCH_SIZES, TRAIN_IMAGE_CHOICES, ConvConfig
 from ..engine.convnet.images import DATASETS, DRAWING_SIDE, SIDES, prepare_drawing
 from ..engine.convnet.network import KERNELS, POOLINGS
 from ..engine.convnet.run import ConvRun
@@ -68,6 +68,7 @@ def _options() -> dict:
         "poolings": list(POOLINGS),
         "kernels": list(KERNELS),
         "batch_sizes": list(BATCH_SIZES),
+        "train_image_choices": list(TRAIN_IMAGE_CHOICES),
         "defaults": ConvConfig().model_dump(),
         "default_speed": CONVNET.default_speed,
         "bounds": {name: bounds for name, field in schema["properties"].items() if (bounds := bounds_of(field))}

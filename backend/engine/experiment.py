@@ -35,13 +35,13 @@ MAX_SEEDS = 20  # networks per grid cell
 MAX_EPOCHS = 5000  # epochs a network trains
 MAX_RECORD = 51  # epochs a network is measured at
 MAX_NETWORKS = 1000  # networks of one experiment
-# Multiply-adds of training (work_of) one experiment may ask for: about eight times the vanishing-gradient
+# Multiply-adds of training one experiment may ask for (pieces.py counts them): about eight times the vanishing-gradient
 # lesson's, a few minutes of the background lane on two cores for the playground's networks (bench/lessons.py;
 # the ConvNet lab's convolutions do more multiply-adds a second: its digits lesson is 2.3 times the work in
 # twice the time).
 MAX_WORK = 3e10
 MAX_NETWORK_WORK = 4e9  # one network's at most: a piece trains it whole, and a cancel waits for the piece
-BASELINE_WORK = 2e5  # a baseline fit's cost per training point, in work_of's units: its time at the lanes' rate
+BASELINE_WORK = 2e5  # a baseline fit's cost per training point, in multiply-adds: its time at the lane's rate
 
 DEFAULT_SEEDS = 5
 DEFAULT_EPOCHS = 300
@@ -290,41 +290,27 @@ def _combination(lab: Lab, fields: Fields, where: str) -> Config | ConvConfig:
         raise Invalid(("axes",), f"{where}: {error}") from None
 
 
-def weights_of(config: Config) -> int:
-    """Weights of a config's network."""
-    widths = [len(config.features), *config.hidden_layers, 1]
-    return sum(a * b for a, b in zip(widths, widths[1:]))
-
-
-def work_of(config: Config | ConvConfig, epochs: int) -> float:
-    """A network's training, in multiply-adds: each epoch passes every training point (or image) forward
-    through every weight, a convolution's at every place it looks (the backward pass and the update cost a
-    fixed multiple of that)."""
+def training_count(config: Config | ConvConfig) -> int:
+    """A network's training points or images, without making its data (but for drawn points)."""
     if isinstance(config, ConvConfig):
-        return float(epochs) * _n_train_images(config) * convnet_work(config)
-    return float(epochs) * training_points_of(config) * weights_of(config)
-
-
-def convnet_work(config: ConvConfig) -> int:
-    """Multiply-adds of one image's pass through a ConvNet lab network ('same' convolutions, 2 × 2 pooling)."""
-    side, channels, total = images.SIDES[config.dataset], 1, 0
-    for layer in config.conv_layers:
-        total += side * side * channels * layer.filters * layer.kernel**2
-        side, channels = (side // POOL if layer.pooling != "none" else side), layer.filters
-    widths = [side * side * channels, *config.dense_layers, len(images.DATASETS[config.dataset](0).classes)]
-    return total + sum(a * b for a, b in zip(widths, widths[1:]))
-
-
-def _n_train_images(config: ConvConfig) -> int:
-    full = images.DATASETS[config.dataset](0).n_train  # the same for every seed
-    return min(config.train_images or full, full)
-
-
-def training_points_of(config: Config) -> int:
-    """A playground config's training points, without making its data (but for drawn points)."""
+        full = images.DATASETS[config.dataset](0).n_train  # the same for every seed
+        return min(config.train_images or full, full)
     if config.dataset == "custom":
         return int(dataset_of(config).train.sum())
     return training_points(config.num_samples, config.train_fraction)
+
+
+def convnet_work(config: ConvConfig, epochs: int) -> float:
+    """A ConvNet lab network's training, in multiply-adds: each epoch passes every training image forward
+    through every weight, a convolution's at every place it looks ('same' convolutions, 2 × 2 pooling; the
+    backward pass and the update cost a fixed multiple of that). The playground's networks: pieces.py."""
+    side, channels, per_image = images.SIDES[config.dataset], 1, 0
+    for layer in config.conv_layers:
+        per_image += side * side * channels * layer.filters * layer.kernel**2
+        side, channels = (side // POOL if layer.pooling != "none" else side), layer.filters
+    widths = [side * side * channels, *config.dense_layers, len(images.DATASETS[config.dataset](0).classes)]
+    per_image += sum(a * b for a, b in zip(widths, widths[1:]))
+    return float(epochs) * training_count(config) * per_image
 
 
 @dataclass(frozen=True)

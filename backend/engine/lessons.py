@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from .config import Config
-from .convnet.config import ConvConfig
+from .convnet.config import TRAIN_IMAGE_CHOICES, ConvConfig
 from .experiment import AxisValues, Definition
 
 
@@ -53,7 +53,7 @@ USUAL_INITS = (variant("sigmoid, Xavier init", activation="sigmoid", init="xavie
                variant("relu, He init", activation="relu", init="he"))
 TRAIN_SIZES = (20, 50, 150, 500, 1620)  # the spiral's training points; 180 test points each
 SPIRAL_TEST = 180
-TRAIN_IMAGES = (20, 50, 150, 500, 1437)  # of the digits' 1,437 training images (all: a test checks); 360 test images
+TRAIN_IMAGES = (*TRAIN_IMAGE_CHOICES, 1437)  # and all the digits' 1,437 training images (a test checks); 360 to test
 CIRCLE_EPOCHS, SPIRAL_EPOCHS, DIGIT_EPOCHS = 300, 100, 50  # each lesson's training, as its texts say it
 
 LESSONS = (

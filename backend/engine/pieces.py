@@ -20,12 +20,12 @@ from .convnet.config import ConvConfig
 from .convnet.images import DATASETS as IMAGES, ImageSet, subset
 from .data import Dataset
 from .experiment import (BASELINE_WORK, CURVES, LABS, MAX_NETWORK_WORK, MAX_WORK, MEASURES, Definition, Invalid,
-                         Network, expand, work_of)
+                         Network, convnet_work, expand, training_count)
 from .sweep import NetworkResult, dataset_of, group_configs, schedule_of, train_group
 from .sweep_program import MAX_PROGRAMS, Group
 
 CHUNK = 64  # networks one piece trains at most
-PIECE_WORK = 2e9  # work_of a piece at most, where fewer networks than CHUNK reach it: several seconds
+PIECE_WORK = 2e9  # multiply-adds of training a piece at most, where fewer networks than CHUNK reach it: seconds
 DIGITS = 5  # significant digits a row's numbers keep: a plot needs fewer, and a row of many numbers stays small
 
 
@@ -38,7 +38,7 @@ class Piece:
     group: Group | None
     networks: tuple[Network, ...]  # their data is made again when the piece runs: a queued plan stays small
     padding: int  # copies of the last network trained beside them, so that the group's pieces have one size
-    work: float  # an estimate in work_of's units, for the time left
+    work: float  # its multiply-adds of training (or fitting's worth), for the bounds and the time left
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def plan(definition: Definition) -> Plan:
     take."""
     networks = tuple(expand(definition))
     if definition.lab == "convnet":
-        pieces = [Piece("convnet", None, (n,), 0, work_of(n.config, definition.epochs)) for n in networks]
+        pieces = [Piece("convnet", None, (n,), 0, convnet_work(n.config, definition.epochs)) for n in networks]
         programs = len({_convnet_program(n.config) for n in networks})
     else:
         pieces = _sweep_pieces(definition, networks, [dataset_of(n.config) for n in networks])
@@ -68,8 +68,7 @@ def plan(definition: Definition) -> Plan:
         first: dict[tuple, Network] = {}
         for n in networks:
             first.setdefault(_data_key(definition, n), n)
-        pieces += [Piece("baselines", None, (n,), 0, BASELINE_WORK * _training_count(data_of(n.config)))
-                   for n in first.values()]
+        pieces += [Piece("baselines", None, (n,), 0, BASELINE_WORK * training_count(n.config)) for n in first.values()]
     _check(definition, pieces, programs)
     return Plan(definition, networks, tuple(pieces))
 
@@ -91,7 +90,7 @@ def _check(definition: Definition, pieces: list[Piece], programs: int) -> None:
 def _convnet_program(config: ConvConfig) -> tuple:
     """What a ConvNet lab network's training program is made for: its network, batch and training images."""
     return (tuple(config.conv_layers), tuple(config.dense_layers), config.activation, config.batch_size,
-            config.dataset, images_of(config).n_train)
+            config.dataset, training_count(config))
 
 
 def images_of(config: ConvConfig) -> ImageSet:
@@ -102,10 +101,6 @@ def images_of(config: ConvConfig) -> ImageSet:
 def data_of(config: Config | ConvConfig) -> Dataset | ImageSet:
     """A network's data: a ConvNet lab network's images, a playground network's points."""
     return images_of(config) if isinstance(config, ConvConfig) else dataset_of(config)
-
-
-def _training_count(data: Dataset | ImageSet) -> int:
-    return data.n_train if isinstance(data, ImageSet) else int(data.train.sum())
 
 
 def _sweep_pieces(definition: Definition, networks: tuple[Network, ...], datasets: list[Dataset]) -> list[Piece]:

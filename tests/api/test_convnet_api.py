@@ -48,6 +48,9 @@ def test_options_name_every_choice_and_bound(client):
     assert options["bounds"]["conv_layers"]["maxItems"] == 3
     assert options["bounds"]["conv_layer"]["filters"] == {"minimum": 1, "maximum": 16}
     assert options["defaults"]["conv_layers"][0] == {"filters": 8, "kernel": 3, "pooling": "max"}
+    images = options["bounds"]["train_images"]
+    assert options["defaults"]["train_images"] is None  # all of them
+    assert all(images["minimum"] <= n <= images["maximum"] for n in options["train_image_choices"])
 
 
 def test_training_moves_the_state_and_the_history(client, lab):

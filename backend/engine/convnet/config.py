@@ -11,6 +11,7 @@ from .images import DATASETS, MIN_TRAIN_IMAGES
 from .network import KERNELS, MAX_CONV_LAYERS, MAX_DENSE_LAYERS, MAX_DENSE_UNITS, MAX_FILTERS, POOLINGS
 
 MAX_TRAIN_IMAGES = 2000  # a bound for train_images: no dataset has more training images
+TRAIN_IMAGE_CHOICES = (20, 50, 150, 500)  # subsets the lab offers besides all the images: the digits lesson's sizes
 BATCH_SIZES = (16, 32, 64, 128)  # a batch size is part of the program (static): a few to choose from
 
 ImageDataset = Literal[tuple(DATASETS)]  # type: ignore[valid-type]

@@ -15,6 +15,7 @@ const BASE = "/api/convnet"; // every route of the lab is under this
  * @property {string[]} poolings
  * @property {number[]} kernels
  * @property {number[]} batch_sizes
+ * @property {number[]} train_image_choices  subsets of the training images on offer besides all of them
  * @property {Record<string, any>} defaults  the config's
  * @property {number} default_speed  mini-batches a frame
  * @property {Record<string, import("../api.js").Bounds> & {conv_layer: Record<string, import("../api.js").Bounds>}} bounds

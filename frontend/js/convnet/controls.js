@@ -9,7 +9,6 @@ import { LEARNING_RATES, bindNumber, choose, fill, nameOf, within } from "../con
 
 const L2_RATES = [0, 0.00001, 0.0001, 0.001, 0.01, 0.1, 1]; // penalties on offer, within the bounds
 const SPEED_BASE = 2; // speeds on offer are its powers up to the limit (and the default)
-const TRAIN_IMAGES = [20, 50, 150, 500]; // subsets on offer besides all the training images: the digits lesson's
 const ALL = ""; // the training-images menu's value for all of them (train_images null)
 
 /** The id of a field's control. @param {string} field */
@@ -50,7 +49,7 @@ export function bindSettings(options, change) {
 
   // How many training images: all, or a stratified subset (an experiment's network may use any number).
   const trainImages = /** @type {HTMLSelectElement} */ ($(idOf("train_images")));
-  fill(trainImages, [ALL, ...TRAIN_IMAGES.filter((v) => within(bounds.train_images, v))], (v) => (v === ALL ? "all" : String(v)));
+  fill(trainImages, [ALL, ...options.train_image_choices], (v) => (v === ALL ? "all" : String(v)));
   trainImages.addEventListener("change", () => change({ train_images: trainImages.value === ALL ? null : Number(trainImages.value) }));
 
   /** Number fields, typed in; the seed is a whole number. */
